@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  AudienceView,
+  CreateAudienceBody,
+  Data,
+  ErrorEnvelope,
+  IdParams,
+  ListAudiencesQuery,
+  Page,
+  UpdateAudienceBody,
+} from '@experiments/schemas'
+import type { AudienceService } from '../../domain/audience-service.js'
+
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope }
+const tags = ['audiences']
+
+/** /api/audiences: targeting conditions, managed with the experiments:write scope. */
+export const audienceRoutes: FastifyPluginAsyncTypebox<{ audiences: AudienceService }> = async (app, { audiences }) => {
+  const read = app.requireScope('experiments:read')
+  const write = app.requireScope('experiments:write')
+
+  app.get(
+    '/',
+    { onRequest: read, schema: { tags, querystring: ListAudiencesQuery, response: { 200: Page(AudienceView), ...errors } } },
+    async (request) => audiences.list(request.user.tenantId, request.query),
+  )
+
+  app.post(
+    '/',
+    { onRequest: write, schema: { tags, body: CreateAudienceBody, response: { 201: Data(AudienceView), ...errors } } },
+    async (request, reply) => reply.code(201).send({ data: await audiences.create(request.user.tenantId, request.body) }),
+  )
+
+  app.get(
+    '/:id',
+    { onRequest: read, schema: { tags, params: IdParams, response: { 200: Data(AudienceView), ...errors } } },
+    async (request) => ({ data: await audiences.get(request.user.tenantId, request.params.id) }),
+  )
+
+  app.patch(
+    '/:id',
+    { onRequest: write, schema: { tags, params: IdParams, body: UpdateAudienceBody, response: { 200: Data(AudienceView), ...errors } } },
+    async (request) => ({ data: await audiences.update(request.user.tenantId, request.params.id, request.body) }),
+  )
+
+  app.delete(
+    '/:id',
+    { onRequest: write, schema: { tags, params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
+    async (request, reply) => {
+      await audiences.remove(request.user.tenantId, request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

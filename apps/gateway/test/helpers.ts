@@ -1,0 +1,63 @@
+import { createDb, type DB } from '@experiments/db'
+import { connectRedis, type Redis } from '@experiments/redis'
+import type { Kysely } from 'kysely'
+import { afterAll, beforeAll, inject } from 'vitest'
+import { bearer, TEST_JWT_SECRET } from '../../../test-support/tokens.js'
+import { buildApp } from '../src/app.js'
+
+export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis }
+
+/** A gateway on the test database and Redis, built before the file's tests and closed after them. */
+export const useGateway = (): TestGateway => {
+  const ctx = {} as TestGateway
+  beforeAll(async () => {
+    ctx.db = createDb(inject('databaseUrl'), { max: 5 })
+    ctx.redis = await connectRedis(inject('redisUrl'))
+    ctx.app = await buildApp({ db: ctx.db, redis: ctx.redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
+  })
+  afterAll(async () => {
+    await ctx.app?.close()
+    await ctx.db?.destroy()
+    ctx.redis?.disconnect()
+  })
+  return ctx
+}
+
+/** A valid create-experiment body; override any field. */
+export const anExperimentBody = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Onboarding Flow Test',
+  description: 'Compare short vs. detailed onboarding',
+  type: 'ab_test',
+  variants: [
+    { name: 'Control', splitPercentage: 50, flowId: 'flow_a', config: {} },
+    { name: 'Detailed', splitPercentage: 50, flowId: 'flow_b', config: { steps: 5 } },
+  ],
+  ...overrides,
+})
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+/** Calls the gateway as `tenant` (all scopes unless `scope` is given) and returns status and parsed body. */
+export const call = async (
+  gw: TestGateway,
+  method: Method,
+  url: string,
+  tenant: string,
+  payload?: unknown,
+  scope?: string,
+) => {
+  const response = await gw.app.inject({
+    method,
+    url,
+    headers: bearer(tenant, scope),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  })
+  return { status: response.statusCode, body: response.body ? response.json() : undefined, headers: response.headers }
+}
+
+/** Creates an experiment for `tenant` and returns it as the API shows it. */
+export const createExperiment = async (gw: TestGateway, tenant: string, overrides: Record<string, unknown> = {}) => {
+  const { status, body } = await call(gw, 'POST', '/api/experiments', tenant, anExperimentBody(overrides))
+  if (status !== 201) throw new Error(`create failed: ${status} ${JSON.stringify(body)}`)
+  return body.data
+}

@@ -1,0 +1,80 @@
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
+
+/** The environment contract every service shares (README: "Configuration"). */
+export const Env = Type.Object({
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
+  GATEWAY_PORT: Port(3000),
+  ASSIGNMENT_PORT: Port(3001),
+  /** The analytics worker answers /health and /ready here. */
+  ANALYTICS_PORT: Port(3002),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  /** Conversion jobs one analytics worker processes at once. */
+  ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Ingestion answers 429 once this many conversion events wait in the queue. */
+  INGEST_MAX_BACKLOG: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  /** How long compute-results waits for the worker before answering 503. */
+  COMPUTE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+})
+export type Env = Static<typeof Env>
+
+export class EnvError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid environment:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    )
+    this.name = 'EnvError'
+  }
+}
+
+const secretHint = 'set JWT_SECRET (at least 32 bytes, for HS256) or JWT_PUBLIC_KEY (PEM, for RS256/ES256)'
+
+/**
+ * Parses and validates the environment once, at boot; throws an EnvError naming each bad variable.
+ * Empty strings count as unset, so `FOO= npm start` falls back to the default.
+ */
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env): Env => {
+  const picked: Record<string, unknown> = {}
+  for (const name of Object.keys(Env.properties)) {
+    const value = source[name]
+    if (value !== undefined && value !== '') picked[name] = value
+  }
+  const candidate = Value.Convert(Env, Value.Default(Env, picked))
+  const problems = Value.Errors(Env, candidate).map((error) => ({
+    variable: variableOf(error.instancePath, error.params),
+    message: error.message,
+  }))
+  if (problems.length === 0 && picked.JWT_SECRET === undefined && picked.JWT_PUBLIC_KEY === undefined) {
+    problems.push({ variable: 'JWT_SECRET', message: secretHint })
+  }
+  if (problems.length > 0) throw new EnvError(problems)
+  return candidate as Env
+}
+
+const variableOf = (instancePath: string, params: object): string => {
+  const fromPath = instancePath.replace(/^\//, '')
+  if (fromPath) return fromPath
+  const missing = (params as { requiredProperties?: string[] }).requiredProperties
+  return missing?.join(', ') ?? '(environment)'
+}
+
+/** loadEnv for a process entry point: on bad input, prints which variables are wrong and exits 1. */
+export const loadEnvOrExit = (source: NodeJS.ProcessEnv = process.env): Env => {
+  try {
+    return loadEnv(source)
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error
+    console.error(error.message)
+    process.exit(1)
+  }
+}

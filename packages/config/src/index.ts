@@ -1,0 +1,1 @@
+export { Env, EnvError, loadEnv, loadEnvOrExit } from './env.js'

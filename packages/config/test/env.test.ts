@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { EnvError, loadEnv } from '@experiments/config'
+
+const base = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/app',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  JWT_SECRET: 'x'.repeat(32),
+}
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadEnv(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvError)
+    return (error as EnvError).problems.map((p) => p.variable)
+  }
+  throw new Error('expected loadEnv to throw')
+}
+
+describe('loadEnv', () => {
+  it('applies the documented defaults', () => {
+    const env = loadEnv(base)
+    expect(env).toMatchObject({ GATEWAY_PORT: 3000, ASSIGNMENT_PORT: 3001, HOST: '127.0.0.1', LOG_LEVEL: 'info' })
+  })
+
+  it('converts numeric strings', () => {
+    expect(loadEnv({ ...base, GATEWAY_PORT: '8080' }).GATEWAY_PORT).toBe(8080)
+  })
+
+  it('names a missing variable', () => {
+    expect(problemsOf({ ...base, DATABASE_URL: '' })).toEqual(['DATABASE_URL'])
+  })
+
+  it('names a bad port', () => {
+    expect(problemsOf({ ...base, GATEWAY_PORT: 'eighty' })).toEqual(['GATEWAY_PORT'])
+    expect(problemsOf({ ...base, ASSIGNMENT_PORT: '70000' })).toEqual(['ASSIGNMENT_PORT'])
+  })
+
+  it('rejects a JWT secret shorter than 32 bytes', () => {
+    expect(problemsOf({ ...base, JWT_SECRET: 'short' })).toEqual(['JWT_SECRET'])
+  })
+
+  it('requires a JWT secret or public key', () => {
+    const { JWT_SECRET: _unused, ...withoutSecret } = base
+    expect(problemsOf(withoutSecret)).toEqual(['JWT_SECRET'])
+  })
+
+  it('rejects an unknown log level', () => {
+    expect(problemsOf({ ...base, LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL'])
+  })
+})

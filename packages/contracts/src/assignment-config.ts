@@ -1,0 +1,25 @@
+import { Type, type Static } from 'typebox'
+
+/** What the assignment service needs to know about one experiment, as the gateway publishes it. */
+export const AssignmentConfig = Type.Object({
+  id: Type.String(),
+  tenantId: Type.String(),
+  seed: Type.String(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('stopped')]),
+  variants: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      flowId: Type.Union([Type.String(), Type.Null()]),
+      config: Type.Record(Type.String(), Type.Unknown()),
+      splitPercentage: Type.Number(),
+    }),
+  ),
+  audience: Type.Union([
+    Type.Null(),
+    Type.Object({ id: Type.String(), conditions: Type.Record(Type.String(), Type.Unknown()) }),
+  ]),
+  /** Milliseconds since the epoch of the change that produced this config; a replica keeps the newest. */
+  version: Type.Number(),
+})
+export type AssignmentConfig = Static<typeof AssignmentConfig>

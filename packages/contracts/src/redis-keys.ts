@@ -1,0 +1,26 @@
+/**
+ * The Redis key layout shared by the gateway, the assignment service and the analytics worker.
+ *
+ * Every key a Lua script touches for one experiment carries the experiment's hash tag `{<id>}`,
+ * so all of them land in one Redis Cluster slot and the script runs unchanged on a cluster.
+ */
+export const redisKeys = {
+  /** String: the experiment's lifecycle status; the assignment script enrolls only while it reads `running`. */
+  status: (experimentId: string) => `exp:{${experimentId}}:status`,
+  /** Hash userId → variantId: sticky assignments. */
+  assignments: (experimentId: string) => `exp:{${experimentId}}:assignments`,
+  /** Hash variantId → participant count. */
+  counts: (experimentId: string) => `exp:{${experimentId}}:counts`,
+  /** Stream of new assignments, drained into PostgreSQL by the analytics worker. */
+  assignmentStream: (experimentId: string) => `exp:{${experimentId}}:stream`,
+  /** Hash experimentId → JSON AssignmentConfig of every running or stopped experiment. */
+  configs: 'experiments:configs',
+  /** Set of experiment ids whose assignment stream may still hold entries to drain. */
+  streams: 'experiments:streams',
+} as const
+
+/** Pub/sub channel on which the gateway announces the id of an experiment whose config changed. */
+export const CONFIG_CHANNEL = 'experiments:config-changed'
+
+/** Consumer group the analytics workers read the assignment streams with. */
+export const ASSIGNMENT_STREAM_GROUP = 'analytics'

@@ -1,0 +1,3 @@
+export { createDb } from './connect.js'
+export { migrateToLatest } from './migrate.js'
+export type * from './types.js'

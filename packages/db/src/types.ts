@@ -1,0 +1,55 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+type Json<T> = ColumnType<T, string, string>
+
+export type ExperimentStatus = 'draft' | 'running' | 'stopped' | 'completed' | 'archived'
+
+export interface AudiencesTable {
+  id: string
+  tenant_id: string
+  name: string
+  description: string | null
+  conditions: Json<Record<string, unknown>>
+  created_at: Timestamp
+  updated_at: Timestamp
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface ExperimentsTable {
+  id: string
+  tenant_id: string
+  name: string
+  description: string | null
+  type: string
+  status: ExperimentStatus
+  audience_id: string | null
+  seed: string
+  start_date: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  end_date: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface VariantsTable {
+  id: string
+  experiment_id: string
+  position: number
+  name: string
+  split_basis_points: number
+  flow_id: string | null
+  config: Json<Record<string, unknown>>
+}
+
+export interface DB {
+  audiences: AudiencesTable
+  experiments: ExperimentsTable
+  variants: VariantsTable
+}
+
+export type AudienceRow = Selectable<AudiencesTable>
+export type ExperimentRow = Selectable<ExperimentsTable>
+export type VariantRow = Selectable<VariantsTable>
+export type NewExperiment = Insertable<ExperimentsTable>
+export type ExperimentUpdate = Updateable<ExperimentsTable>
+export type { Generated }

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+
+/** A dependency the service needs to serve traffic, checked by GET /ready. */
+export type ReadinessCheck = { name: string; check: () => Promise<unknown> }
+
+const CHECK_TIMEOUT_MS = 2000
+
+const withTimeout = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+  ])
+
+const HealthView = Type.Object({ status: Type.Literal('ok') })
+const ReadyView = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Record(Type.String(), Type.String()),
+})
+
+/** GET /health (the process is alive) and GET /ready (its dependencies answer), both without auth. */
+export const healthRoutes = async (app: FastifyInstance, { checks }: { checks: ReadinessCheck[] }) => {
+  app.get('/health', { schema: { tags: ['health'], response: { 200: HealthView } } }, async () => ({ status: 'ok' as const }))
+  app.get('/ready', { schema: { tags: ['health'], response: { 200: ReadyView, 503: ReadyView } } }, async (_request, reply) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS)
+          return [name, 'ok'] as const
+        } catch (error) {
+          return [name, (error as Error).message] as const
+        }
+      }),
+    )
+    const ready = results.every(([, result]) => result === 'ok')
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) })
+  })
+}

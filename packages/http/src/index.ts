@@ -1,0 +1,6 @@
+export * from './errors.js'
+export { errorHandler } from './error-handler.js'
+export { auth, SCOPES, type Scope, type Principal, type AuthOptions } from './auth.js'
+export { healthRoutes, type ReadinessCheck } from './health.js'
+export { createHttpApp, type HttpApp, type HttpAppOptions } from './create-app.js'
+export { listenUntilSignalled } from './listen.js'

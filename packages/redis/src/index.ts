@@ -1,0 +1,21 @@
+import { Redis, type RedisOptions } from 'ioredis'
+
+/**
+ * Connects to REDIS_URL and resolves once the connection is up. Commands issued while Redis is
+ * unreachable fail at once rather than queueing, so callers can answer 503 instead of hanging.
+ */
+export const connectRedis = async (url: string, options: RedisOptions = {}): Promise<Redis> => {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    ...options,
+  })
+  redis.on('error', () => {
+    // Reconnection is automatic; failures surface on the commands that need Redis.
+  })
+  await redis.connect()
+  return redis
+}
+
+export type { Redis }

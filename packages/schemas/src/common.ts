@@ -1,0 +1,12 @@
+import { Type } from 'typebox'
+
+export const Timestamp = Type.String({ format: 'date-time' })
+export const NullableString = (options: { minLength?: number; maxLength: number }) =>
+  Type.Union([Type.String(options), Type.Null()])
+
+/** Largest JSON object accepted where users store free-form data (variant config, conditions). */
+export const MAX_JSON_OBJECT_BYTES = 16 * 1024
+
+export const JsonObject = Type.Record(Type.String(), Type.Unknown())
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
