@@ -1,0 +1,27 @@
+/** Bytes of a string in UTF-8, counted without encoding it, e.g. `utf8Length('é') === 2`. */
+export function utf8Length(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) bytes += 1
+    else if (unit < 0x800) bytes += 2
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3
+  }
+  return bytes
+}
+
+/** UTF-8 size of `JSON.stringify(value)`, or null when it cannot be serialized (cycles, BigInt). */
+export function jsonSize(value: unknown): number | null {
+  try {
+    const text = JSON.stringify(value)
+    return text === undefined ? null : utf8Length(text)
+  } catch {
+    return null
+  }
+}
