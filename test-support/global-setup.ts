@@ -11,12 +11,7 @@ import { freePort, startEmbeddedPostgres, startPrivateRedis } from '@experiments
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseUrl: string
-    redisUrl: string
-  }
-}
+import './context.js'
 
 const withDatabase = (serverUrl: string, database: string) => {
   const url = new URL(serverUrl)

@@ -1,7 +1,12 @@
 import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
 import type { Redis } from '@experiments/redis'
+import { createAssigner } from './assigner.js'
+import { defineAssignScript } from './assign-script.js'
+import { createConfigCache } from './config-cache.js'
+import { assignmentRoutes } from './routes/assignments.js'
 
-export type AssignmentDeps = { redis: Redis; auth: AuthOptions; logLevel?: string }
+/** `redis` serves the assign script and config reads; `subscriber` is a second connection for pub/sub. */
+export type AssignmentDeps = { redis: Redis; subscriber: Redis; auth: AuthOptions; logLevel?: string }
 
 /** Request bodies are small: a user id, attributes and at most 100 experiment ids. */
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -16,5 +21,9 @@ export const buildApp = async (deps: AssignmentDeps) => {
   })
   await app.register(auth, deps.auth)
   await app.register(healthRoutes, { checks: [{ name: 'redis', check: () => deps.redis.ping() }] })
+
+  const cache = await createConfigCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
+  const assigner = createAssigner({ cache, assignOnce: defineAssignScript(deps.redis) })
+  await app.register(assignmentRoutes, { prefix: '/api', assigner })
   return app
 }

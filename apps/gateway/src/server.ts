@@ -4,7 +4,7 @@ import { listenUntilSignalled } from '@experiments/http'
 import { connectRedis } from '@experiments/redis'
 import { buildApp } from './app.js'
 
-const env = loadEnvOrExit()
+const env = loadEnvOrExit({ database: true, jwt: true })
 const db = createDb(env.DATABASE_URL)
 await migrateToLatest(db)
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway' })

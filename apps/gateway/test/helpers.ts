@@ -1,9 +1,10 @@
 import { createDb, type DB } from '@experiments/db'
 import { connectRedis, type Redis } from '@experiments/redis'
 import type { Kysely } from 'kysely'
-import { afterAll, beforeAll, inject } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
 import { bearer, TEST_JWT_SECRET } from '../../../test-support/tokens.js'
 import { buildApp } from '../src/app.js'
+import { testDatabaseUrl, testRedisUrl } from '../../../test-support/context.js'
 
 export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis }
 
@@ -11,8 +12,8 @@ export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysel
 export const useGateway = (): TestGateway => {
   const ctx = {} as TestGateway
   beforeAll(async () => {
-    ctx.db = createDb(inject('databaseUrl'), { max: 5 })
-    ctx.redis = await connectRedis(inject('redisUrl'))
+    ctx.db = createDb(testDatabaseUrl(), { max: 5 })
+    ctx.redis = await connectRedis(testRedisUrl())
     ctx.app = await buildApp({ db: ctx.db, redis: ctx.redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
   })
   afterAll(async () => {
@@ -59,5 +60,20 @@ export const call = async (
 export const createExperiment = async (gw: TestGateway, tenant: string, overrides: Record<string, unknown> = {}) => {
   const { status, body } = await call(gw, 'POST', '/api/experiments', tenant, anExperimentBody(overrides))
   if (status !== 201) throw new Error(`create failed: ${status} ${JSON.stringify(body)}`)
+  return body.data
+}
+
+/** A valid create-audience body; override any field. */
+export const anAudienceBody = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Adults in the US',
+  description: 'Grown-ups in one country',
+  conditions: { country: 'US', age: { $gte: 18 } },
+  ...overrides,
+})
+
+/** Creates an audience for `tenant` and returns it as the API shows it. */
+export const createAudience = async (gw: TestGateway, tenant: string, overrides: Record<string, unknown> = {}) => {
+  const { status, body } = await call(gw, 'POST', '/api/audiences', tenant, anAudienceBody(overrides))
+  if (status !== 201) throw new Error(`create audience failed: ${status} ${JSON.stringify(body)}`)
   return body.data
 }

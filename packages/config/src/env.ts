@@ -5,7 +5,7 @@ const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, de
 
 /** The environment contract every service shares (README: "Configuration"). */
 export const Env = Type.Object({
-  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
@@ -22,6 +22,8 @@ export const Env = Type.Object({
   ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Ingestion answers 429 once this many conversion events wait in the queue. */
   INGEST_MAX_BACKLOG: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  /** Assignment-stream entries left unacknowledged this long by a consumer are taken over (it likely died). */
+  STREAM_CLAIM_IDLE_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** How long compute-results waits for the worker before answering 503. */
   COMPUTE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 })
@@ -39,11 +41,19 @@ export class EnvError extends Error {
 
 const secretHint = 'set JWT_SECRET (at least 32 bytes, for HS256) or JWT_PUBLIC_KEY (PEM, for RS256/ES256)'
 
+/** What a service cannot run without, beyond REDIS_URL: `database` (DATABASE_URL) and `jwt` (a verification key). */
+export type Needs = { database?: boolean; jwt?: boolean }
+/** The parsed environment, with DATABASE_URL known to be present when the service needs it. */
+export type EnvFor<N extends Needs> = N extends { database: true } ? Env & { DATABASE_URL: string } : Env
+
 /**
  * Parses and validates the environment once, at boot; throws an EnvError naming each bad variable.
  * Empty strings count as unset, so `FOO= npm start` falls back to the default.
  */
-export const loadEnv = (source: NodeJS.ProcessEnv = process.env): Env => {
+export const loadEnv = <N extends Needs = { database: true; jwt: true }>(
+  source: NodeJS.ProcessEnv = process.env,
+  needs: N = { database: true, jwt: true } as N,
+): EnvFor<N> => {
   const picked: Record<string, unknown> = {}
   for (const name of Object.keys(Env.properties)) {
     const value = source[name]
@@ -54,11 +64,14 @@ export const loadEnv = (source: NodeJS.ProcessEnv = process.env): Env => {
     variable: variableOf(error.instancePath, error.params),
     message: error.message,
   }))
-  if (problems.length === 0 && picked.JWT_SECRET === undefined && picked.JWT_PUBLIC_KEY === undefined) {
+  if (needs.database && picked.DATABASE_URL === undefined) {
+    problems.push({ variable: 'DATABASE_URL', message: 'is required: postgres://user:password@host:5432/database' })
+  }
+  if (needs.jwt && picked.JWT_SECRET === undefined && picked.JWT_PUBLIC_KEY === undefined) {
     problems.push({ variable: 'JWT_SECRET', message: secretHint })
   }
   if (problems.length > 0) throw new EnvError(problems)
-  return candidate as Env
+  return candidate as EnvFor<N>
 }
 
 const variableOf = (instancePath: string, params: object): string => {
@@ -69,9 +82,9 @@ const variableOf = (instancePath: string, params: object): string => {
 }
 
 /** loadEnv for a process entry point: on bad input, prints which variables are wrong and exits 1. */
-export const loadEnvOrExit = (source: NodeJS.ProcessEnv = process.env): Env => {
+export const loadEnvOrExit = <N extends Needs>(needs: N, source: NodeJS.ProcessEnv = process.env): EnvFor<N> => {
   try {
-    return loadEnv(source)
+    return loadEnv(source, needs)
   } catch (error) {
     if (!(error instanceof EnvError)) throw error
     console.error(error.message)

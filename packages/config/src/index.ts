@@ -1,1 +1,1 @@
-export { Env, EnvError, loadEnv, loadEnvOrExit } from './env.js'
+export { Env, EnvError, loadEnv, loadEnvOrExit, type EnvFor, type Needs } from './env.js'

@@ -45,6 +45,13 @@ describe('loadEnv', () => {
     expect(problemsOf(withoutSecret)).toEqual(['JWT_SECRET'])
   })
 
+  it('lets a service that needs no database or no JWT key start without them', () => {
+    const { JWT_SECRET: _secret, DATABASE_URL: _db, ...redisOnly } = base
+    expect(loadEnv(redisOnly, { jwt: false, database: false }).REDIS_URL).toBe(base.REDIS_URL)
+    expect(() => loadEnv(redisOnly, { database: true })).toThrow(/DATABASE_URL/)
+    expect(() => loadEnv(redisOnly, { jwt: true })).toThrow(/JWT_SECRET/)
+  })
+
   it('rejects an unknown log level', () => {
     expect(problemsOf({ ...base, LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL'])
   })

@@ -1,11 +1,21 @@
 import { Type, type Static } from 'typebox'
 
-/** What the assignment service needs to know about one experiment, as the gateway publishes it. */
+/**
+ * What the assignment service needs to know about one experiment, as the gateway publishes it on
+ * create and on every lifecycle change. Completed and archived experiments keep a slim entry
+ * (no variants, no audience) so the service can still tell "not running" from "no such experiment".
+ */
 export const AssignmentConfig = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
   seed: Type.String(),
-  status: Type.Union([Type.Literal('running'), Type.Literal('stopped')]),
+  status: Type.Union([
+    Type.Literal('draft'),
+    Type.Literal('running'),
+    Type.Literal('stopped'),
+    Type.Literal('completed'),
+    Type.Literal('archived'),
+  ]),
   variants: Type.Array(
     Type.Object({
       id: Type.String(),

@@ -13,7 +13,9 @@ export const redisKeys = {
   counts: (experimentId: string) => `exp:{${experimentId}}:counts`,
   /** Stream of new assignments, drained into PostgreSQL by the analytics worker. */
   assignmentStream: (experimentId: string) => `exp:{${experimentId}}:stream`,
-  /** Hash experimentId → JSON AssignmentConfig of every running or stopped experiment. */
+  /** String held while the analytics worker rebuilds the experiment's sticky map and counts from PostgreSQL. */
+  rebuildLock: (experimentId: string) => `exp:{${experimentId}}:rebuild`,
+  /** Hash experimentId → JSON AssignmentConfig of every experiment. */
   configs: 'experiments:configs',
   /** Set of experiment ids whose assignment stream may still hold entries to drain. */
   streams: 'experiments:streams',

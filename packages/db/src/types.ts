@@ -41,10 +41,26 @@ export interface VariantsTable {
   config: Json<Record<string, unknown>>
 }
 
+export interface AssignmentsTable {
+  experiment_id: string
+  user_id: string
+  variant_id: string
+  assigned_at: Timestamp
+}
+
+export interface VariantParticipantsTable {
+  experiment_id: string
+  variant_id: string
+  participants: ColumnType<number, number | undefined, number>
+  updated_at: Timestamp
+}
+
 export interface DB {
   audiences: AudiencesTable
   experiments: ExperimentsTable
   variants: VariantsTable
+  assignments: AssignmentsTable
+  variant_participants: VariantParticipantsTable
 }
 
 export type AudienceRow = Selectable<AudiencesTable>

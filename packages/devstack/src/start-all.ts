@@ -64,7 +64,7 @@ if (!env.JWT_SECRET && !env.JWT_PUBLIC_KEY) {
   env.JWT_SECRET = devSecret()
   devToken = signToken(env.JWT_SECRET, { tenantId: 'dev', scope: ALL_SCOPES, ttlSeconds: 7 * 86400 })
 }
-const config = loadEnvOrExit(env)
+const config = loadEnvOrExit({ database: true, jwt: true }, env)
 
 const db = createDb(config.DATABASE_URL, { max: 1 })
 for (const result of await migrateToLatest(db)) log(`applied migration ${result.migrationName}`)

@@ -1,3 +1,5 @@
+/// <reference types="@fastify/jwt" preserve="true" />
+// Keeps @fastify/jwt's request.user typing visible to every app that imports this package.
 import { createPublicKey } from 'node:crypto'
 import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'

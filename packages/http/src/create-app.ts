@@ -3,7 +3,8 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
-import { errorHandler } from './error-handler.js'
+import { errorHandler, send } from './error-handler.js'
+import { ValidationFailed, type ErrorDetail } from './errors.js'
 
 export type HttpAppOptions = {
   title: string
@@ -16,6 +17,34 @@ export type HttpAppOptions = {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Longest path parameter the router matches: above every schema's maxLength, so schemas name the parameter. */
+const MAX_PARAM_LENGTH = 512
+
+/**
+ * Where strings or keys in a parsed request part contain U+0000, which PostgreSQL text and jsonb
+ * cannot store: refused as bad input here instead of failing in the database as a 500. Iterative,
+ * so a deeply nested body cannot overflow the stack.
+ */
+const nulCharacterDetails = (value: unknown, part: 'params' | 'querystring' | 'body'): ErrorDetail[] => {
+  const details: ErrorDetail[] = []
+  const pending: [unknown, string][] = [[value, '']]
+  const report = (path: string) =>
+    details.push({ path: path || '/', message: `${path.slice(1) || part} must not contain the NUL character (\\u0000)`, in: part })
+  while (pending.length) {
+    const [current, path] = pending.pop()!
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) report(path)
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, child] of Object.entries(current)) {
+        const childPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        if (key.includes('\u0000')) report(childPath)
+        else pending.push([child, childPath])
+      }
+    }
+  }
+  return details
+}
 
 /**
  * A Fastify instance with what every service shares: the error envelope, request ids (a sane
@@ -30,6 +59,15 @@ export const createHttpApp = async (options: HttpAppOptions) => {
     },
     bodyLimit: options.bodyLimit,
     requestIdHeader: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Malformed URLs and overlong path parameters fail before routing: they get the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      const message =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+          : 'the URL is malformed (invalid percent-encoding)'
+      return send(reply.header('x-request-id', request.id), request, 'VALIDATION_FAILED', message)
+    },
     genReqId: (request) => {
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
@@ -42,6 +80,16 @@ export const createHttpApp = async (options: HttpAppOptions) => {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  // Only JSON bodies: anything else (text/plain included, which Fastify parses by default) is 415.
+  app.removeContentTypeParser('text/plain')
+  app.addHook('preValidation', async (request) => {
+    const details = [
+      ...nulCharacterDetails(request.params, 'params'),
+      ...nulCharacterDetails(request.query, 'querystring'),
+      ...nulCharacterDetails(request.body, 'body'),
+    ]
+    if (details.length) throw new ValidationFailed(details.map((d) => d.message).join('; '), details)
+  })
   await app.register(errorHandler)
   await app.register(swagger, {
     openapi: {
@@ -50,6 +98,8 @@ export const createHttpApp = async (options: HttpAppOptions) => {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearerAuth: [] }],
     },
+    // A prefixed route '/' is served with and without the trailing slash; document the contract's form.
+    transform: ({ schema, url }) => ({ schema, url: url.length > 1 ? url.replace(/\/$/, '') : url }),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   return app

@@ -5,7 +5,8 @@ import { isDependencyUnavailable } from './unavailable.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
 
-const send = (
+/** Sends the error envelope; also used for errors Fastify raises before routing (see create-app.ts). */
+export const send = (
   reply: FastifyReply,
   request: FastifyRequest,
   code: ErrorCode,

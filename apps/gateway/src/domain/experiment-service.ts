@@ -72,13 +72,14 @@ export const experimentService = ({ db, publisher, participants, now = () => new
   }
 
   const assignmentConfig = async (trx: Kysely<DB>, row: ExperimentRow): Promise<AssignmentConfig> => {
-    const variants = await experimentRepo(trx).variantsOf([row.id])
-    const audience = row.audience_id ? await audienceRepo(trx).conditionsOf(row.audience_id) : undefined
+    const final = row.status === 'completed' || row.status === 'archived'
+    const variants = final ? [] : await experimentRepo(trx).variantsOf([row.id])
+    const audience = !final && row.audience_id ? await audienceRepo(trx).conditionsOf(row.audience_id) : undefined
     return {
       id: row.id,
       tenantId: row.tenant_id,
       seed: row.seed,
-      status: row.status as 'running' | 'stopped',
+      status: row.status,
       variants: variants.map((v) => ({
         id: v.id,
         name: v.name,
@@ -91,11 +92,8 @@ export const experimentService = ({ db, publisher, participants, now = () => new
     }
   }
 
-  /** Publishes (running, stopped) or withdraws (completed, archived) the experiment's assignment config. */
-  const announce = async (trx: Kysely<DB>, row: ExperimentRow) => {
-    if (row.status === 'running' || row.status === 'stopped') await publisher.publish(await assignmentConfig(trx, row))
-    else if (row.status === 'completed' || row.status === 'archived') await publisher.withdraw(row.id, row.status)
-  }
+  /** Publishes the experiment's assignment config: full while it can assign, slim once completed or archived. */
+  const announce = async (trx: Kysely<DB>, row: ExperimentRow) => publisher.publish(await assignmentConfig(trx, row))
 
   return {
     create: (tenantId: string, body: CreateExperimentBody) =>
@@ -115,6 +113,7 @@ export const experimentService = ({ db, publisher, participants, now = () => new
           end_date: body.endDate ?? null,
         })
         await experimentRepo(trx).replaceVariants(id, toVariantRecords(body.variants))
+        await announce(trx, row)
         return view(row, trx)
       }),
 

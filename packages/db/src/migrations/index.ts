@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely'
 import * as experiments from './0001-experiments.js'
+import * as assignments from './0002-assignments.js'
 
 /** Every migration, in order. Names are never changed once shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-experiments': experiments,
+  '0002-assignments': assignments,
 }

@@ -9,6 +9,7 @@ import {
   Page,
   UpdateAudienceBody,
 } from '@experiments/schemas'
+import { Type } from 'typebox'
 import type { AudienceService } from '../../domain/audience-service.js'
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope }
@@ -45,10 +46,10 @@ export const audienceRoutes: FastifyPluginAsyncTypebox<{ audiences: AudienceServ
 
   app.delete(
     '/:id',
-    { onRequest: write, schema: { tags, params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
+    { onRequest: write, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       await audiences.remove(request.user.tenantId, request.params.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }

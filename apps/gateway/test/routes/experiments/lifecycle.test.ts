@@ -1,8 +1,9 @@
 import { CONFIG_CHANNEL, redisKeys } from '@experiments/contracts'
 import { connectRedis } from '@experiments/redis'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { aTenant } from '../../../../../test-support/tokens.js'
 import { call, createExperiment, useGateway } from '../../helpers.js'
+import { testRedisUrl } from '../../../../../test-support/context.js'
 
 const gw = useGateway()
 const tenant = aTenant()
@@ -111,10 +112,16 @@ describe('publishing assignment configs to Redis', () => {
     return json ? JSON.parse(json) : null
   }
 
+  it('publishes a draft config on create, so assignment can tell "not running" from "unknown"', async () => {
+    const exp = await createExperiment(gw, tenant)
+    expect(await gw.redis.get(redisKeys.status(exp.id))).toBe('draft')
+    expect(await config(exp.id)).toMatchObject({ id: exp.id, tenantId: tenant, status: 'draft' })
+  })
+
   it('publishes the config on start, marks it stopped on stop, withdraws it on complete', async () => {
     const audience = (await call(gw, 'POST', '/api/audiences', tenant, { name: 'de', conditions: { country: 'DE' } })).body.data
     const exp = await createExperiment(gw, tenant, { audienceId: audience.id })
-    const subscriber = await connectRedis(inject('redisUrl'))
+    const subscriber = await connectRedis(testRedisUrl())
     const announced: string[] = []
     subscriber.on('message', (_channel, id) => announced.push(id))
     await subscriber.subscribe(CONFIG_CHANNEL)
@@ -140,7 +147,7 @@ describe('publishing assignment configs to Redis', () => {
 
     await act(exp.id, 'complete')
     expect(await gw.redis.get(redisKeys.status(exp.id))).toBe('completed')
-    expect(await config(exp.id)).toBeNull()
+    expect(await config(exp.id)).toMatchObject({ status: 'completed', variants: [], audience: null })
 
     await new Promise((r) => setTimeout(r, 50))
     expect(announced.filter((id) => id === exp.id)).toHaveLength(3)
@@ -152,7 +159,7 @@ describe('publishing assignment configs to Redis', () => {
     await act(exp.id, 'start')
     await call(gw, 'DELETE', `/api/experiments/${exp.id}`, tenant)
     expect(await gw.redis.get(redisKeys.status(exp.id))).toBe('archived')
-    expect(await config(exp.id)).toBeNull()
+    expect(await config(exp.id)).toMatchObject({ status: 'archived', variants: [], audience: null })
   })
 
   it('republishes running experiments when their audience conditions change', async () => {

@@ -1,0 +1,60 @@
+import type { DB } from '@experiments/db'
+import { sql, type Kysely } from 'kysely'
+
+export type NewAssignment = { experimentId: string; userId: string; variantId: string; assignedAt: Date }
+
+/**
+ * PostgreSQL side of assignments. `record` inserts a batch and bumps the per-variant participant
+ * counts by the rows actually inserted, in one statement: a batch delivered twice counts once.
+ */
+export const assignmentStore = (db: Kysely<DB>) => ({
+  record: async (rows: NewAssignment[]): Promise<number> => {
+    if (rows.length === 0) return 0
+    const result = await sql<{ inserted: number }>`
+      with inserted as (
+        insert into assignments (experiment_id, user_id, variant_id, assigned_at)
+        select * from unnest(
+          ${rows.map((r) => r.experimentId)}::text[], ${rows.map((r) => r.userId)}::text[],
+          ${rows.map((r) => r.variantId)}::text[], ${rows.map((r) => r.assignedAt.toISOString())}::timestamptz[])
+        on conflict do nothing
+        returning experiment_id, variant_id
+      ), counted as (
+        select experiment_id, variant_id, count(*) as n from inserted group by experiment_id, variant_id
+      ), bumped as (
+        insert into variant_participants (experiment_id, variant_id, participants)
+        select experiment_id, variant_id, n from counted
+        on conflict (experiment_id, variant_id)
+        do update set participants = variant_participants.participants + excluded.participants, updated_at = now()
+        returning 1
+      )
+      select coalesce(sum(n), 0)::int as inserted from counted`.execute(db)
+    return result.rows[0]?.inserted ?? 0
+  },
+
+  participantsByVariant: async (experimentId: string): Promise<Map<string, number>> => {
+    const rows = await db
+      .selectFrom('variant_participants')
+      .select(['variant_id', 'participants'])
+      .where('experiment_id', '=', experimentId)
+      .execute()
+    return new Map(rows.map((r) => [r.variant_id, r.participants]))
+  },
+
+  /** Assignments of one experiment in user id order, a page at a time (keyset pagination). */
+  pageAfter: (experimentId: string, afterUserId: string, limit: number) =>
+    db
+      .selectFrom('assignments')
+      .select(['user_id', 'variant_id'])
+      .where('experiment_id', '=', experimentId)
+      .where('user_id', '>', afterUserId)
+      .orderBy('user_id')
+      .limit(limit)
+      .execute(),
+
+  liveExperimentIds: async () =>
+    (await db.selectFrom('experiments').select('id').where('status', 'in', ['running', 'stopped']).execute()).map((r) => r.id),
+
+  statusOf: async (experimentId: string) =>
+    (await db.selectFrom('experiments').select('status').where('id', '=', experimentId).executeTakeFirst())?.status,
+})
+export type AssignmentStore = ReturnType<typeof assignmentStore>

@@ -1,0 +1,130 @@
+import { ASSIGNMENT_STREAM_GROUP, redisKeys } from '@experiments/contracts'
+import type { Redis } from '@experiments/redis'
+import type { FastifyBaseLogger } from 'fastify'
+import type { AssignmentStore, NewAssignment } from './assignment-store.js'
+
+type StreamEntry = [id: string, fields: string[]]
+
+export type DrainOptions = {
+  redis: Redis
+  store: AssignmentStore
+  /** This worker's consumer name in the stream's consumer group; unique per process. */
+  consumer: string
+  log: FastifyBaseLogger
+  batchSize?: number
+  /** Entries another consumer left unacknowledged this long are taken over (that consumer likely died). */
+  claimIdleMs?: number
+  idleSleepMs?: number
+}
+
+const fieldsToAssignment = (experimentId: string, fields: string[]): NewAssignment => {
+  const map: Record<string, string> = {}
+  for (let i = 0; i < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!
+  return { experimentId, userId: map.u!, variantId: map.v!, assignedAt: new Date(Number(map.t)) }
+}
+
+/**
+ * Moves new assignments from the per-experiment Redis streams into PostgreSQL. An entry is
+ * acknowledged (and deleted) only after the transaction that stored it committed; a worker that
+ * dies before that leaves it pending, and another worker claims it after `claimIdleMs`. Storing is
+ * idempotent, so an entry processed twice counts once.
+ */
+export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize = 1000, claimIdleMs = 10_000, idleSleepMs = 100 }: DrainOptions) => {
+  const groupsReady = new Set<string>()
+  let running = false
+  let loop: Promise<void> | undefined
+
+  const ensureGroup = async (stream: string) => {
+    if (groupsReady.has(stream)) return
+    try {
+      await redis.xgroup('CREATE', stream, ASSIGNMENT_STREAM_GROUP, '0', 'MKSTREAM')
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error
+    }
+    groupsReady.add(stream)
+  }
+
+  const persist = async (experimentId: string, stream: string, entries: StreamEntry[]) => {
+    if (entries.length === 0) return 0
+    await store.record(entries.map(([, fields]) => fieldsToAssignment(experimentId, fields)))
+    const ids = entries.map(([id]) => id)
+    await redis.xack(stream, ASSIGNMENT_STREAM_GROUP, ...ids)
+    await redis.xdel(stream, ...ids)
+    return entries.length
+  }
+
+  /** Stores one batch of an experiment's stream: entries abandoned by dead consumers first, then new ones. */
+  const drainOnce = async (experimentId: string): Promise<number> => {
+    const stream = redisKeys.assignmentStream(experimentId)
+    await ensureGroup(stream)
+    const [, claimed] = (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, claimIdleMs, '0', 'COUNT', batchSize)) as [
+      string,
+      StreamEntry[],
+    ]
+    const fromClaim = await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))
+    if (fromClaim > 0) return fromClaim
+    const read = (await redis.xreadgroup('GROUP', ASSIGNMENT_STREAM_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', stream, '>')) as
+      | [string, StreamEntry[]][]
+      | null
+    return persist(experimentId, stream, read?.[0]?.[1] ?? [])
+  }
+
+  /** Drains everything the stream holds now, including this consumer's own pending entries. */
+  const drainFully = async (experimentId: string) => {
+    const stream = redisKeys.assignmentStream(experimentId)
+    await ensureGroup(stream)
+    let total = 0
+    for (;;) {
+      const [, claimed] = (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, 0, '0', 'COUNT', batchSize)) as [
+        string,
+        StreamEntry[],
+      ]
+      const n = (await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))) + (await drainOnce(experimentId))
+      total += n
+      if (n === 0) return total
+    }
+  }
+
+  /** Forgets the stream of an experiment that can no longer enroll anyone once it is empty. */
+  const retireIfDone = async (experimentId: string) => {
+    const status = await redis.get(redisKeys.status(experimentId))
+    if (status === 'running' || status === 'stopped') return
+    if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) === 0) await redis.srem(redisKeys.streams, experimentId)
+  }
+
+  const pass = async (): Promise<number> => {
+    let total = 0
+    for (const experimentId of await redis.smembers(redisKeys.streams)) {
+      if (await redis.exists(redisKeys.rebuildLock(experimentId))) continue
+      const n = await drainOnce(experimentId)
+      total += n
+      if (n === 0) await retireIfDone(experimentId)
+    }
+    return total
+  }
+
+  return {
+    drainOnce,
+    drainFully,
+    pass,
+    start: () => {
+      running = true
+      loop = (async () => {
+        while (running) {
+          try {
+            if ((await pass()) === 0) await new Promise((r) => setTimeout(r, idleSleepMs))
+          } catch (err) {
+            log.warn({ err }, 'assignment drain pass failed; retrying')
+            await new Promise((r) => setTimeout(r, 1000))
+          }
+        }
+      })()
+    },
+    /** Finishes the batch in hand, then stops. */
+    stop: async () => {
+      running = false
+      await loop
+    },
+  }
+}
+export type AssignmentDrain = ReturnType<typeof createAssignmentDrain>

@@ -1,0 +1,133 @@
+import { AssignmentConfig, CONFIG_CHANNEL, redisKeys } from '@experiments/contracts'
+import { bucketRangesFromSplits, type BucketRange } from '@experiments/bucketing'
+import type { Redis } from '@experiments/redis'
+import type { FastifyBaseLogger } from 'fastify'
+import { Value } from 'typebox/value'
+
+type VariantView = { id: string; name: string; flowId: string | null; config: Record<string, unknown> }
+
+/** A published config with what every request needs precomputed. */
+export type CachedExperiment = {
+  config: AssignmentConfig
+  ranges: BucketRange[]
+  variants: VariantView[]
+  variantsById: Map<string, VariantView>
+}
+
+const NEGATIVE_TTL_MS = 1000
+const NEGATIVE_MAX = 10_000
+
+const prepare = (config: AssignmentConfig): CachedExperiment => {
+  const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
+  return {
+    config,
+    ranges: bucketRangesFromSplits(config.variants.map((v) => v.splitPercentage)),
+    variants,
+    variantsById: new Map(variants.map((v) => [v.id, v])),
+  }
+}
+
+/**
+ * Every published experiment config, held in process. Filled from Redis at start and after every
+ * reconnect, refreshed on the gateway's pub/sub announcements; an id seen for the first time is
+ * looked up once (and remembered as unknown for a second, so bogus ids cost little).
+ */
+export const createConfigCache = async ({ redis, subscriber, log }: { redis: Redis; subscriber: Redis; log: FastifyBaseLogger }) => {
+  const byId = new Map<string, CachedExperiment>()
+  const byTenant = new Map<string, Map<string, CachedExperiment>>()
+  const unknownUntil = new Map<string, number>()
+
+  const remove = (id: string) => {
+    const current = byId.get(id)
+    if (!current) return
+    byId.delete(id)
+    byTenant.get(current.config.tenantId)?.delete(id)
+  }
+
+  const parse = (id: string, json: string): AssignmentConfig | undefined => {
+    try {
+      const config: unknown = JSON.parse(json)
+      if (Value.Check(AssignmentConfig, config)) return config
+    } catch {
+      // fall through
+    }
+    log.error({ experimentId: id }, 'ignoring a malformed assignment config in Redis')
+    return undefined
+  }
+
+  const put = (config: AssignmentConfig) => {
+    const current = byId.get(config.id)
+    unknownUntil.delete(config.id)
+    if (current && current.config.version > config.version) return
+    const prepared = prepare(config)
+    byId.set(config.id, prepared)
+    let tenantExperiments = byTenant.get(config.tenantId)
+    if (!tenantExperiments) byTenant.set(config.tenantId, (tenantExperiments = new Map()))
+    tenantExperiments.set(config.id, prepared)
+  }
+
+  const refresh = async (id: string) => {
+    const json = await redis.hget(redisKeys.configs, id)
+    const config = json === null ? undefined : parse(id, json)
+    if (config) put(config)
+    else remove(id)
+    return config ? byId.get(id) : undefined
+  }
+
+  const reloadAll = async () => {
+    const seen = new Set<string>()
+    let cursor = '0'
+    do {
+      const [next, entries] = await redis.hscan(redisKeys.configs, cursor, 'COUNT', 500)
+      cursor = next
+      for (let i = 0; i < entries.length; i += 2) {
+        const config = parse(entries[i]!, entries[i + 1]!)
+        if (config) {
+          put(config)
+          seen.add(config.id)
+        }
+      }
+    } while (cursor !== '0')
+    for (const id of [...byId.keys()]) if (!seen.has(id)) remove(id)
+    log.info({ experiments: byId.size }, 'assignment configs loaded')
+  }
+
+  subscriber.on('message', (_channel: string, id: string) => {
+    refresh(id).catch((err) => log.warn({ err, experimentId: id }, 'config refresh failed'))
+  })
+  // Announcements sent while disconnected are lost, so a reconnect reloads everything.
+  let connectedBefore = false
+  subscriber.on('ready', () => {
+    if (connectedBefore) reloadAll().catch((err) => log.warn({ err }, 'config reload failed'))
+    connectedBefore = true
+  })
+  await subscriber.subscribe(CONFIG_CHANNEL)
+  connectedBefore = true
+  await reloadAll()
+
+  return {
+    /** The experiment's config, from memory or (first sight) from Redis; undefined when it does not exist. */
+    get: async (id: string): Promise<CachedExperiment | undefined> => {
+      const cached = byId.get(id)
+      if (cached) return cached
+      const until = unknownUntil.get(id)
+      if (until !== undefined && until > Date.now()) return undefined
+      const fetched = await refresh(id)
+      if (!fetched) {
+        if (unknownUntil.size >= NEGATIVE_MAX) unknownUntil.clear()
+        unknownUntil.set(id, Date.now() + NEGATIVE_TTL_MS)
+      }
+      return fetched
+    },
+    /** Running and stopped experiments of a tenant: those that can answer with a variant. */
+    liveOf: (tenantId: string): CachedExperiment[] => {
+      const live: CachedExperiment[] = []
+      for (const experiment of byTenant.get(tenantId)?.values() ?? []) {
+        if (experiment.config.status === 'running' || experiment.config.status === 'stopped') live.push(experiment)
+      }
+      return live
+    },
+    reloadAll,
+  }
+}
+export type ConfigCache = Awaited<ReturnType<typeof createConfigCache>>

@@ -1,0 +1,24 @@
+--[[ assign.lua: the one Redis call of an assignment.
+  KEYS[1] string  experiment status          exp:{id}:status
+  KEYS[2] hash    userId -> variantId         exp:{id}:assignments
+  KEYS[3] hash    variantId -> participants   exp:{id}:counts
+  KEYS[4] stream  new assignments to drain    exp:{id}:stream
+  ARGV[1] userId   ARGV[2] variantId chosen by the hash   ARGV[3] time in ms
+  Returns {code, value}:
+    {1, variantId}  the user already had a variant (sticky; wins over the hash)
+    {0, variantId}  the user was enrolled now: stored, counted and appended to the stream
+    {2, status}     not enrolled: the status key does not say running ('' when absent)
+  All keys share the experiment's hash tag, so this runs on Redis Cluster. Recording, counting and
+  appending happen in one script, so a stop (which sets the status key) is exact. ]]
+local existing = redis.call('HGET', KEYS[2], ARGV[1])
+if existing then
+  return {1, existing}
+end
+local status = redis.call('GET', KEYS[1])
+if status ~= 'running' then
+  return {2, status or ''}
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+redis.call('XADD', KEYS[4], '*', 'u', ARGV[1], 'v', ARGV[2], 't', ARGV[3])
+return {0, ARGV[2]}
