@@ -14,10 +14,7 @@ export const Env = Type.Object({
   /** The analytics worker answers /health and /ready here. */
   ANALYTICS_PORT: Port(3002),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-    { default: 'info' },
-  ),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Conversion jobs one analytics worker processes at once. */
   ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Ingestion answers 429 once this many conversion events wait in the queue. */
@@ -60,10 +57,11 @@ export const loadEnv = <N extends Needs = { database: true; jwt: true }>(
     if (value !== undefined && value !== '') picked[name] = value
   }
   const candidate = Value.Convert(Env, Value.Default(Env, picked))
-  const problems = Value.Errors(Env, candidate).map((error) => ({
-    variable: variableOf(error.instancePath, error.params),
-    message: error.message,
-  }))
+  const problems: { variable: string; message: string }[] = []
+  for (const error of Value.Errors(Env, candidate)) {
+    const variable = variableOf(error.instancePath, error.params)
+    if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: error.message })
+  }
   if (needs.database && picked.DATABASE_URL === undefined) {
     problems.push({ variable: 'DATABASE_URL', message: 'is required: postgres://user:password@host:5432/database' })
   }
