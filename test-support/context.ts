@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { inject } from 'vitest'
 
 declare module 'vitest' {
@@ -10,3 +11,18 @@ declare module 'vitest' {
 /** The database and Redis that global-setup.ts made for this test run. */
 export const testDatabaseUrl = () => inject('databaseUrl')
 export const testRedisUrl = () => inject('redisUrl')
+
+/** Connections for BullMQ's blocking reads, tracked so a test file can close them all at the end. */
+export const blockingConnections = () => {
+  const open: Redis[] = []
+  return {
+    create: () => {
+      const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null })
+      open.push(connection)
+      return connection
+    },
+    closeAll: () => {
+      for (const connection of open.splice(0)) connection.disconnect()
+    },
+  }
+}

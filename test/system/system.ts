@@ -15,7 +15,7 @@ import { assignmentStore } from '../../apps/analytics/src/assignments/assignment
 import { createRebuilder } from '../../apps/analytics/src/assignments/rebuild.js'
 import { createAssignmentDrain } from '../../apps/analytics/src/assignments/stream-drain.js'
 import { buildApp as buildGateway } from '../../apps/gateway/src/app.js'
-import { testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
+import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
 import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
 
 const silent = pino({ level: 'silent' })
@@ -23,8 +23,13 @@ const silent = pino({ level: 'silent' })
 export const connectDb = () => createDb(testDatabaseUrl(), { max: 5 })
 export const connect = () => connectRedis(testRedisUrl(), { enableAutoPipelining: true })
 
-export const startGateway = async (db: Kysely<DB>, redis: Redis) =>
-  buildGateway({ db, redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
+/** A gateway on the test database; its BullMQ event connections close with it. */
+export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {
+  const blocking = blockingConnections()
+  const app = await buildGateway({ db, redis, blockingRedis: blocking.create, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent', ...(limits ? { limits } : {}) })
+  app.addHook('onClose', async () => blocking.closeAll())
+  return app
+}
 
 export type Replica = Awaited<ReturnType<typeof startReplica>>
 

@@ -3,12 +3,13 @@ import { hostname } from 'node:os'
 import { loadEnvOrExit } from '@experiments/config'
 import { createDb, migrateToLatest } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { connectRedis } from '@experiments/redis'
+import { connectRedis, Redis } from '@experiments/redis'
 import { sql } from 'kysely'
 import { assignmentStore } from './assignments/assignment-store.js'
 import { createRebuilder } from './assignments/rebuild.js'
 import { createAssignmentDrain } from './assignments/stream-drain.js'
 import { buildHealthServer } from './health-server.js'
+import { startWorkers } from './workers.js'
 
 const REBUILD_CHECK_MS = 30_000
 
@@ -26,7 +27,13 @@ const health = await buildHealthServer({
 })
 const log = health.log
 const store = assignmentStore(db)
-const drain = createAssignmentDrain({ redis, store, consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, log })
+const drain = createAssignmentDrain({
+  redis,
+  store,
+  consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+  log,
+  claimIdleMs: env.STREAM_CLAIM_IDLE_MS,
+})
 const rebuilder = createRebuilder({ redis, store, drain, log })
 
 const checkRebuilds = () =>
@@ -34,10 +41,24 @@ const checkRebuilds = () =>
 await checkRebuilds()
 const rebuildTimer = setInterval(checkRebuilds, REBUILD_CHECK_MS)
 drain.start()
+// BullMQ workers block on their connections and must wait out a Redis restart rather than fail.
+const bullConnections: Redis[] = []
+const workers = await startWorkers({
+  db,
+  redis,
+  concurrency: env.ANALYTICS_CONCURRENCY,
+  log,
+  bullConnection: () => {
+    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, connectionName: 'analytics-bullmq' })
+    bullConnections.push(connection)
+    return connection
+  },
+})
 
 health.addHook('onClose', async () => {
   clearInterval(rebuildTimer)
-  await drain.stop()
+  await Promise.all([drain.stop(), workers.close()])
+  await Promise.all(bullConnections.map((c) => c.quit()))
   await Promise.all([db.destroy(), redis.quit()])
 })
 await listenUntilSignalled(health, { host: env.HOST, port: env.ANALYTICS_PORT })

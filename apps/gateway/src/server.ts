@@ -1,20 +1,31 @@
 import { loadEnvOrExit } from '@experiments/config'
 import { createDb, migrateToLatest } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { connectRedis } from '@experiments/redis'
+import { connectRedis, Redis } from '@experiments/redis'
 import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ database: true, jwt: true })
 const db = createDb(env.DATABASE_URL)
 await migrateToLatest(db)
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway' })
+const blocking: Redis[] = []
 const app = await buildApp({
   db,
   redis,
+  blockingRedis: () => {
+    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, connectionName: 'gateway-events' })
+    blocking.push(connection)
+    return connection
+  },
+  limits: {
+    maxEvents: env.INGEST_MAX_BACKLOG,
+    maxRedisMemoryBytes: env.INGEST_MAX_REDIS_MEMORY_BYTES,
+    computeTimeoutMs: env.COMPUTE_TIMEOUT_MS,
+  },
   auth: { jwtSecret: env.JWT_SECRET, jwtPublicKey: env.JWT_PUBLIC_KEY },
   logLevel: env.LOG_LEVEL,
 })
 app.addHook('onClose', async () => {
-  await Promise.all([db.destroy(), redis.quit()])
+  await Promise.all([db.destroy(), redis.quit(), ...blocking.map((c) => c.quit())])
 })
 await listenUntilSignalled(app, { host: env.HOST, port: env.GATEWAY_PORT })

@@ -104,7 +104,7 @@ describe('bearer token with JWT_PUBLIC_KEY (RS256 / ES256)', () => {
   beforeAll(async () => {
     const build = (jwtPublicKey: string) =>
       // A configured JWT_SECRET as well: the public key must replace it, not add HS256 to the allow-list.
-      buildApp({ db: gw.db, redis: gw.redis, auth: { jwtSecret: TEST_JWT_SECRET, jwtPublicKey }, logLevel: 'silent' })
+      buildApp({ db: gw.db, redis: gw.redis, blockingRedis: gw.blockingRedis, auth: { jwtSecret: TEST_JWT_SECRET, jwtPublicKey }, logLevel: 'silent' })
     apps.rsa = await build(pem(rsa.publicKey))
     apps.ec = await build(pem(ec.publicKey))
   })

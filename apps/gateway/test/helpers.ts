@@ -4,22 +4,31 @@ import type { Kysely } from 'kysely'
 import { afterAll, beforeAll } from 'vitest'
 import { bearer, TEST_JWT_SECRET } from '../../../test-support/tokens.js'
 import { buildApp } from '../src/app.js'
-import { testDatabaseUrl, testRedisUrl } from '../../../test-support/context.js'
+import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../../test-support/context.js'
 
-export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis }
+export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis; blockingRedis: () => Redis }
 
 /** A gateway on the test database and Redis, built before the file's tests and closed after them. */
 export const useGateway = (): TestGateway => {
   const ctx = {} as TestGateway
+  const blocking = blockingConnections()
+  ctx.blockingRedis = blocking.create
   beforeAll(async () => {
     ctx.db = createDb(testDatabaseUrl(), { max: 5 })
     ctx.redis = await connectRedis(testRedisUrl())
-    ctx.app = await buildApp({ db: ctx.db, redis: ctx.redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
+    ctx.app = await buildApp({
+      db: ctx.db,
+      redis: ctx.redis,
+      blockingRedis: blocking.create,
+      auth: { jwtSecret: TEST_JWT_SECRET },
+      logLevel: 'silent',
+    })
   })
   afterAll(async () => {
     await ctx.app?.close()
     await ctx.db?.destroy()
     ctx.redis?.disconnect()
+    blocking.closeAll()
   })
   return ctx
 }

@@ -178,7 +178,7 @@ describe('GET /health and GET /ready', () => {
       const server = await startPrivateRedis({ dir: ctx.dir, port: await freePort(), appendOnly: false })
       ctx.redis = await connectRedis(server.url)
       await server.stop()
-      ctx.app = await buildApp({ db: gw.db, redis: ctx.redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
+      ctx.app = await buildApp({ db: gw.db, redis: ctx.redis, blockingRedis: gw.blockingRedis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
     })
     afterAll(async () => {
       await ctx.app?.close()
@@ -261,7 +261,7 @@ describe('OpenAPI', () => {
 
 describe('logs', () => {
   it('never contain the bearer token, whether the request succeeds or fails', async () => {
-    const app = await buildApp({ db: gw.db, redis: gw.redis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'debug' })
+    const app = await buildApp({ db: gw.db, redis: gw.redis, blockingRedis: gw.blockingRedis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'debug' })
     try {
       const streamSymbol = Object.getOwnPropertySymbols(app.log).find((s) => s.description === 'pino.stream')!
       const stream = (app.log as unknown as Record<symbol, { write: (line: string) => void }>)[streamSymbol]!

@@ -19,6 +19,8 @@ export const Env = Type.Object({
   ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Ingestion answers 429 once this many conversion events wait in the queue. */
   INGEST_MAX_BACKLOG: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  /** Ingestion answers 429 while Redis uses more memory than this (bytes); 0 turns the check off. */
+  INGEST_MAX_REDIS_MEMORY_BYTES: Type.Integer({ minimum: 0, default: 0 }),
   /** Assignment-stream entries left unacknowledged this long by a consumer are taken over (it likely died). */
   STREAM_CLAIM_IDLE_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** How long compute-results waits for the worker before answering 503. */

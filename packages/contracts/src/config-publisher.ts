@@ -1,5 +1,6 @@
-import { CONFIG_CHANNEL, redisKeys, type AssignmentConfig } from '@experiments/contracts'
 import type { Redis } from 'ioredis'
+import type { AssignmentConfig } from './assignment-config.js'
+import { CONFIG_CHANNEL, redisKeys } from './redis-keys.js'
 
 /**
  * Publishes what the assignment service needs to Redis. Commands go one at a time, not in a MULTI,
@@ -23,9 +24,11 @@ export const configPublisher = (redis: Redis) => ({
 })
 export type ConfigPublisher = ReturnType<typeof configPublisher>
 
-/** Live participant counts per experiment, summed over its variants. */
-export const participantCounter = (redis: Redis) => async (experimentIds: string[]): Promise<Map<string, number>> => {
-  const perExperiment = await Promise.all(experimentIds.map((id) => redis.hvals(redisKeys.counts(id))))
-  return new Map(experimentIds.map((id, i) => [id, (perExperiment[i] ?? []).reduce((sum, n) => sum + Number(n), 0)]))
-}
-export type ParticipantCounter = ReturnType<typeof participantCounter>
+/** The config of a completed or archived experiment: enough to answer "not running", nothing more. */
+export const finalConfig = (experiment: {
+  id: string
+  tenantId: string
+  seed: string
+  status: 'completed' | 'archived'
+  version: number
+}): AssignmentConfig => ({ ...experiment, variants: [], audience: null })

@@ -55,12 +55,61 @@ export interface VariantParticipantsTable {
   updated_at: Timestamp
 }
 
+type Count = ColumnType<number, number | undefined, number>
+
+export interface ConversionsTable {
+  tenant_id: string
+  event_id: string
+  experiment_id: string
+  user_id: string
+  metric: string
+  value: number
+  occurred_at: Timestamp
+  received_at: Timestamp
+  variant_id: string | null
+  attribution: 'attributed' | 'not_assigned' | 'before_assignment'
+}
+
+export interface MetricAggregatesTable {
+  experiment_id: string
+  variant_id: string
+  metric: string
+  events: Count
+  converters: Count
+  value_sum: Count
+  value_sum_squares: Count
+}
+
+export interface UnattributedAggregatesTable {
+  experiment_id: string
+  metric: string
+  not_assigned: Count
+  before_assignment: Count
+}
+
+export interface ResultSnapshotsTable {
+  id: string
+  experiment_id: string
+  created_at: Timestamp
+  metric: string
+  options: Json<Record<string, unknown>>
+  inputs: Json<Record<string, unknown>>
+  method: string
+  engine_version: string
+  result: Json<Record<string, unknown>>
+}
+
 export interface DB {
   audiences: AudiencesTable
   experiments: ExperimentsTable
   variants: VariantsTable
   assignments: AssignmentsTable
   variant_participants: VariantParticipantsTable
+  conversions: ConversionsTable
+  converters: { experiment_id: string; metric: string; user_id: string }
+  metric_aggregates: MetricAggregatesTable
+  unattributed_aggregates: UnattributedAggregatesTable
+  result_snapshots: ResultSnapshotsTable
 }
 
 export type AudienceRow = Selectable<AudiencesTable>

@@ -18,4 +18,4 @@ export const connectRedis = async (url: string, options: RedisOptions = {}): Pro
   return redis
 }
 
-export type { Redis }
+export { Redis }

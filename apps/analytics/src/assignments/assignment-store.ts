@@ -1,34 +1,22 @@
 import type { DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
+import { reattribute } from '../conversions/conversion-store.js'
 
 export type NewAssignment = { experimentId: string; userId: string; variantId: string; assignedAt: Date }
 
 /**
  * PostgreSQL side of assignments. `record` inserts a batch and bumps the per-variant participant
- * counts by the rows actually inserted, in one statement: a batch delivered twice counts once.
+ * counts by the rows actually inserted (a batch delivered twice counts once) and, in the same
+ * transaction, attributes conversions that arrived before these assignments.
  */
 export const assignmentStore = (db: Kysely<DB>) => ({
   record: async (rows: NewAssignment[]): Promise<number> => {
     if (rows.length === 0) return 0
-    const result = await sql<{ inserted: number }>`
-      with inserted as (
-        insert into assignments (experiment_id, user_id, variant_id, assigned_at)
-        select * from unnest(
-          ${rows.map((r) => r.experimentId)}::text[], ${rows.map((r) => r.userId)}::text[],
-          ${rows.map((r) => r.variantId)}::text[], ${rows.map((r) => r.assignedAt.toISOString())}::timestamptz[])
-        on conflict do nothing
-        returning experiment_id, variant_id
-      ), counted as (
-        select experiment_id, variant_id, count(*) as n from inserted group by experiment_id, variant_id
-      ), bumped as (
-        insert into variant_participants (experiment_id, variant_id, participants)
-        select experiment_id, variant_id, n from counted
-        on conflict (experiment_id, variant_id)
-        do update set participants = variant_participants.participants + excluded.participants, updated_at = now()
-        returning 1
-      )
-      select coalesce(sum(n), 0)::int as inserted from counted`.execute(db)
-    return result.rows[0]?.inserted ?? 0
+    return db.transaction().execute(async (trx) => {
+      const inserted = await insertAssignments(trx, rows)
+      await reattribute(trx, { pairs: rows.map((r) => ({ experimentId: r.experimentId, userId: r.userId })) })
+      return inserted
+    })
   },
 
   participantsByVariant: async (experimentId: string): Promise<Map<string, number>> => {
@@ -58,3 +46,26 @@ export const assignmentStore = (db: Kysely<DB>) => ({
     (await db.selectFrom('experiments').select('status').where('id', '=', experimentId).executeTakeFirst())?.status,
 })
 export type AssignmentStore = ReturnType<typeof assignmentStore>
+
+/** One statement: insert the batch, then add the rows actually inserted to variant_participants. */
+const insertAssignments = async (db: Kysely<DB>, rows: NewAssignment[]) => {
+  const result = await sql<{ inserted: number }>`
+    with inserted as (
+      insert into assignments (experiment_id, user_id, variant_id, assigned_at)
+      select * from unnest(
+        ${rows.map((r) => r.experimentId)}::text[], ${rows.map((r) => r.userId)}::text[],
+        ${rows.map((r) => r.variantId)}::text[], ${rows.map((r) => r.assignedAt.toISOString())}::timestamptz[])
+      on conflict do nothing
+      returning experiment_id, variant_id
+    ), counted as (
+      select experiment_id, variant_id, count(*) as n from inserted group by experiment_id, variant_id
+    ), bumped as (
+      insert into variant_participants (experiment_id, variant_id, participants)
+      select experiment_id, variant_id, n from counted
+      on conflict (experiment_id, variant_id)
+      do update set participants = variant_participants.participants + excluded.participants, updated_at = now()
+      returning 1
+    )
+    select coalesce(sum(n), 0)::int as inserted from counted`.execute(db)
+  return result.rows[0]?.inserted ?? 0
+}

@@ -1,4 +1,4 @@
-import type { AssignmentConfig } from '@experiments/contracts'
+import { finalConfig, type AssignmentConfig, type ConfigPublisher } from '@experiments/contracts'
 import type { DB, ExperimentRow, ExperimentStatus } from '@experiments/db'
 import {
   AudienceNotFound,
@@ -11,7 +11,7 @@ import {
 import type { CreateExperimentBody, ExperimentView, ListExperimentsQuery, UpdateExperimentBody } from '@experiments/schemas'
 import type { Kysely } from 'kysely'
 import { audienceRepo } from './audience-repo.js'
-import type { ConfigPublisher, ParticipantCounter } from './config-publisher.js'
+import type { ParticipantCounter } from './participant-counter.js'
 import { experimentRepo, type VariantRecord } from './experiment-repo.js'
 import { toExperimentView } from './experiment-view.js'
 import { newId } from './ids.js'
@@ -72,9 +72,12 @@ export const experimentService = ({ db, publisher, participants, now = () => new
   }
 
   const assignmentConfig = async (trx: Kysely<DB>, row: ExperimentRow): Promise<AssignmentConfig> => {
-    const final = row.status === 'completed' || row.status === 'archived'
-    const variants = final ? [] : await experimentRepo(trx).variantsOf([row.id])
-    const audience = !final && row.audience_id ? await audienceRepo(trx).conditionsOf(row.audience_id) : undefined
+    const version = row.updated_at.getTime()
+    if (row.status === 'completed' || row.status === 'archived') {
+      return finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: row.status, version })
+    }
+    const variants = await experimentRepo(trx).variantsOf([row.id])
+    const audience = row.audience_id ? await audienceRepo(trx).conditionsOf(row.audience_id) : undefined
     return {
       id: row.id,
       tenantId: row.tenant_id,
@@ -88,7 +91,7 @@ export const experimentService = ({ db, publisher, participants, now = () => new
         splitPercentage: v.split_basis_points / 100,
       })),
       audience: audience ?? null,
-      version: row.updated_at.getTime(),
+      version,
     }
   }
 

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely'
 import * as experiments from './0001-experiments.js'
 import * as assignments from './0002-assignments.js'
+import * as conversions from './0003-conversions.js'
 
 /** Every migration, in order. Names are never changed once shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-experiments': experiments,
   '0002-assignments': assignments,
+  '0003-conversions': conversions,
 }

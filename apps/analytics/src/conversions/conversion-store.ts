@@ -1,0 +1,61 @@
+import type { ConversionEvent } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
+import { sql, type Kysely } from 'kysely'
+import { foldIntoAggregates } from './aggregate-sql.js'
+
+/**
+ * Stores a batch of conversion events and folds the rows actually inserted into the aggregates,
+ * in one statement. Events are keyed by (tenant, eventId) with ON CONFLICT DO NOTHING, so a
+ * retried or duplicated batch, or an eventId repeated within one, counts once. Each event is
+ * attributed to its user's assignment as PostgreSQL has it now; one whose assignment has not
+ * arrived yet waits as `not_assigned` and is moved over by `reattribute`.
+ */
+export const recordConversions = async (db: Kysely<DB>, tenantId: string, events: ConversionEvent[]): Promise<number> => {
+  const result = await sql<{ changed: number }>`
+    with input as (
+      select * from unnest(
+        ${events.map((e) => e.eventId)}::text[], ${events.map((e) => e.experimentId)}::text[],
+        ${events.map((e) => e.userId)}::text[], ${events.map((e) => e.metric)}::text[],
+        ${events.map((e) => e.value)}::float8[], ${events.map((e) => e.timestamp)}::timestamptz[]
+      ) as t(event_id, experiment_id, user_id, metric, value, occurred_at)
+    ), changed as (
+      insert into conversions (tenant_id, event_id, experiment_id, user_id, metric, value, occurred_at, variant_id, attribution)
+      select ${tenantId}::text, i.event_id, i.experiment_id, i.user_id, i.metric, i.value, i.occurred_at, a.variant_id,
+        case when a.variant_id is null then 'not_assigned'
+             when i.occurred_at < a.assigned_at then 'before_assignment'
+             else 'attributed' end
+      from input i
+      left join assignments a on a.experiment_id = i.experiment_id and a.user_id = i.user_id
+      on conflict (tenant_id, event_id) do nothing
+      returning experiment_id, user_id, metric, value, variant_id, attribution
+    ) ${foldIntoAggregates(false)}`.execute(db)
+  return result.rows[0]?.changed ?? 0
+}
+
+/**
+ * Attributes conversions that arrived before their user's assignment reached PostgreSQL: for the
+ * given (experiment, user) pairs, or (a sweep) for up to `limit` waiting conversions of any user.
+ */
+export const reattribute = async (
+  db: Kysely<DB>,
+  scope: { pairs: { experimentId: string; userId: string }[] } | { limit: number },
+): Promise<number> => {
+  const filter =
+    'pairs' in scope
+      ? sql`(c.experiment_id, c.user_id) in (select * from unnest(
+          ${scope.pairs.map((p) => p.experimentId)}::text[], ${scope.pairs.map((p) => p.userId)}::text[]))`
+      : sql`c.ctid in (select w.ctid from conversions w
+          join assignments wa on wa.experiment_id = w.experiment_id and wa.user_id = w.user_id
+          where w.attribution = 'not_assigned' limit ${scope.limit})`
+  if ('pairs' in scope && scope.pairs.length === 0) return 0
+  const result = await sql<{ changed: number }>`
+    with changed as (
+      update conversions c set
+        variant_id = a.variant_id,
+        attribution = case when c.occurred_at < a.assigned_at then 'before_assignment' else 'attributed' end
+      from assignments a
+      where c.attribution = 'not_assigned' and a.experiment_id = c.experiment_id and a.user_id = c.user_id and ${filter}
+      returning c.experiment_id, c.user_id, c.metric, c.value, c.variant_id, c.attribution
+    ) ${foldIntoAggregates(true)}`.execute(db)
+  return result.rows[0]?.changed ?? 0
+}

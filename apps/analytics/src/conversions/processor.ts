@@ -1,0 +1,26 @@
+import { CONVERSION_BACKLOG_KEY, ConversionJob } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
+import type { Redis } from '@experiments/redis'
+import { UnrecoverableError, type Job } from 'bullmq'
+import type { Kysely } from 'kysely'
+import { Value } from 'typebox/value'
+import { recordConversions } from './conversion-store.js'
+
+// Marks a job's events as taken off the backlog counter, so a retry does not take them off twice.
+const countedKey = (jobId: string) => `{bull}:conversions:counted:${jobId}`
+const COUNTED_TTL_SECONDS = 7 * 86400
+
+/** Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter. */
+export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) =>
+  async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+    if (!Value.Check(ConversionJob, job.data)) {
+      const problem = [...Value.Errors(ConversionJob, job.data)][0]
+      throw new UnrecoverableError(`malformed conversions job: ${problem?.instancePath} ${problem?.message}`)
+    }
+    const { tenantId, events } = job.data
+    const stored = await recordConversions(deps.db, tenantId, events)
+    if (job.id && (await deps.redis.set(countedKey(job.id), '1', 'EX', COUNTED_TTL_SECONDS, 'NX'))) {
+      await deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)
+    }
+    return { stored, duplicates: events.length - stored }
+  }

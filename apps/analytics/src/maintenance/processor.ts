@@ -1,0 +1,25 @@
+import type { ConfigPublisher } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
+import { UnrecoverableError, type Job } from 'bullmq'
+import type { Kysely } from 'kysely'
+import { reattribute } from '../conversions/conversion-store.js'
+import { completeEndedExperiments } from './complete-ended.js'
+
+export const MAINTENANCE_JOBS = {
+  completeEnded: 'complete-ended-experiments',
+  reattributeSweep: 'reattribute-waiting-conversions',
+} as const
+
+const SWEEP_LIMIT = 5000
+
+/** Periodic housekeeping, run by BullMQ job schedulers so one worker of many does each tick. */
+export const makeMaintenanceProcessor = (deps: { db: Kysely<DB>; publisher: ConfigPublisher }) => async (job: Pick<Job, 'name'>) => {
+  switch (job.name) {
+    case MAINTENANCE_JOBS.completeEnded:
+      return { completed: await completeEndedExperiments(deps) }
+    case MAINTENANCE_JOBS.reattributeSweep:
+      return { reattributed: await reattribute(deps.db, { limit: SWEEP_LIMIT }) }
+    default:
+      throw new UnrecoverableError(`unknown maintenance job ${job.name}`)
+  }
+}

@@ -1,0 +1,51 @@
+import { configPublisher, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
+import type { Redis } from '@experiments/redis'
+import { Queue, Worker } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import { makeConversionProcessor } from './conversions/processor.js'
+import { MAINTENANCE_JOBS, makeMaintenanceProcessor } from './maintenance/processor.js'
+import { makeComputeProcessor } from './results/processor.js'
+
+export type WorkerOptions = {
+  db: Kysely<DB>
+  /** Commands (publishing configs, the backlog counter). */
+  redis: Redis
+  /** BullMQ's own connection factory: workers block on Redis, so each gets a dedicated connection. */
+  bullConnection: () => Redis
+  concurrency: number
+  log: FastifyBaseLogger
+  completeEveryMs?: number
+  sweepEveryMs?: number
+}
+
+/** Starts the BullMQ workers of the analytics service and registers its job schedulers. */
+export const startWorkers = async ({ db, redis, bullConnection, concurrency, log, completeEveryMs = 5000, sweepEveryMs = 5000 }: WorkerOptions) => {
+  const common = { prefix: QUEUE_PREFIX }
+  const workers = [
+    new Worker(QUEUE.conversions, makeConversionProcessor({ db, redis }), { ...common, connection: bullConnection(), concurrency }),
+    new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),
+    new Worker(QUEUE.maintenance, makeMaintenanceProcessor({ db, publisher: configPublisher(redis) }), {
+      ...common,
+      connection: bullConnection(),
+      concurrency: 1,
+    }),
+  ]
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => log.warn({ err, queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed'))
+    worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
+  }
+
+  const maintenance = new Queue(QUEUE.maintenance, { ...common, connection: bullConnection() })
+  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.completeEnded, { every: completeEveryMs }, { name: MAINTENANCE_JOBS.completeEnded })
+  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reattributeSweep, { every: sweepEveryMs }, { name: MAINTENANCE_JOBS.reattributeSweep })
+
+  return {
+    /** Lets jobs in hand finish, then closes. */
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()))
+      await maintenance.close()
+    },
+  }
+}

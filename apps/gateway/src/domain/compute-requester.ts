@@ -1,0 +1,36 @@
+import { QUEUE, type ComputeJob } from '@experiments/contracts'
+import { ServiceUnavailable, ValidationFailed } from '@experiments/http'
+import type { Queue, QueueEvents } from 'bullmq'
+
+const RETRY_AFTER_SECONDS = 2
+
+/**
+ * Asks the analytics worker to compute results and waits for the answer. Calls with the same
+ * experiment and options while a computation is pending join it (BullMQ deduplication), so ten
+ * concurrent calls compute once.
+ */
+export const computeRequester = ({ queue, events, timeoutMs }: { queue: Queue; events: QueueEvents; timeoutMs: number }) => ({
+  compute: async (job: ComputeJob): Promise<unknown> => {
+    const deduplicationId = [job.experimentId, job.metric, job.confidenceLevel, job.controlVariantId ?? ''].join(':')
+    const added = await queue.add(QUEUE.computeResults, job, {
+      deduplication: { id: deduplicationId },
+      attempts: 1,
+      removeOnComplete: { age: 300 },
+      removeOnFail: { age: 300 },
+    })
+    try {
+      return await added.waitUntilFinished(events, timeoutMs)
+    } catch (error) {
+      const message = (error as Error).message
+      if (/timed out/i.test(message)) {
+        throw new ServiceUnavailable(
+          `results are still being computed after ${timeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`,
+          RETRY_AFTER_SECONDS,
+        )
+      }
+      if (message.startsWith('INVALID_STATS_INPUT')) throw new ValidationFailed(message)
+      throw new Error(`compute-results job ${added.id} failed: ${message}`, { cause: error })
+    }
+  },
+})
+export type ComputeRequester = ReturnType<typeof computeRequester>

@@ -1,0 +1,63 @@
+import { CONVERSION_BACKLOG_KEY, QUEUE, type ConversionEvent, type ConversionJob } from '@experiments/contracts'
+import { ValidationFailed, type ErrorDetail } from '@experiments/http'
+import type { Redis } from '@experiments/redis'
+import { DEFAULT_METRIC, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
+import type { Queue } from 'bullmq'
+import type { BacklogGuard } from './backlog-guard.js'
+import type { ExperimentOwnership } from './experiment-ownership.js'
+
+type EventInput = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
+
+/** Retries of a conversions job: the worker is idempotent, so retrying is always safe. */
+const JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 86400 },
+} as const
+
+/**
+ * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
+ * the caller's tenant), applies defaults, and enqueues the batch as one job. It resolves only once
+ * Redis holds the job, so a 202 is never given for a batch that could be lost.
+ */
+export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: ExperimentOwnership; backlog: BacklogGuard; now?: () => number }) => {
+  const now = deps.now ?? Date.now
+
+  return {
+    accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
+      const receivedAt = now()
+      const problems: ErrorDetail[] = []
+      const foreign = await deps.ownership.notOwned(tenantId, events.map((e) => e.experimentId))
+      events.forEach((event, index) => {
+        if (foreign.has(event.experimentId)) {
+          problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
+        }
+        if (event.timestamp && Date.parse(event.timestamp) > receivedAt + MAX_FUTURE_SKEW_MS) {
+          problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp is more than 5 minutes in the future' })
+        }
+      })
+      if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
+
+      await deps.backlog.check(events.length)
+      const defaultTimestamp = new Date(receivedAt).toISOString()
+      const job: ConversionJob = {
+        tenantId,
+        events: events.map(
+          (e): ConversionEvent => ({
+            eventId: e.eventId,
+            experimentId: e.experimentId,
+            userId: e.userId,
+            metric: e.metric ?? DEFAULT_METRIC,
+            value: e.value ?? 1,
+            timestamp: e.timestamp ? new Date(e.timestamp).toISOString() : defaultTimestamp,
+          }),
+        ),
+      }
+      await deps.queue.add(QUEUE.conversions, job, JOB_OPTIONS)
+      await deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
+      return events.length
+    },
+  }
+}
+export type ConversionIntake = ReturnType<typeof conversionIntake>

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ValidationFailed } from '@experiments/http'
+import {
+  ComputedResults,
+  ComputeResultsBody,
+  Data,
+  DEFAULT_METRIC,
+  ErrorEnvelope,
+  IdParams,
+  ListSnapshotsQuery,
+  Page,
+  RawResultsView,
+  SnapshotView,
+} from '@experiments/schemas'
+import type { ComputeRequester } from '../../domain/compute-requester.js'
+import { experimentRepo } from '../../domain/experiment-repo.js'
+import { pageMeta, pageWindow } from '../../domain/paging.js'
+import type { ResultsReader } from '../../domain/results-reader.js'
+import type { DB } from '@experiments/db'
+import type { Kysely } from 'kysely'
+
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope }
+const tags = ['results']
+const DEFAULT_CONFIDENCE = 0.95
+
+type Opts = { results: ResultsReader; computer: ComputeRequester; db: Kysely<DB> }
+
+/** Raw results, computed statistics and their snapshots (scope experiments:read). */
+export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { results, computer, db }) => {
+  const read = app.requireScope('experiments:read')
+
+  app.get(
+    '/:id/results',
+    { onRequest: read, schema: { tags, params: IdParams, response: { 200: RawResultsView, ...errors } } },
+    async (request) => ({ data: await results.raw(request.user.tenantId, request.params.id) }),
+  )
+
+  app.post(
+    '/:id/compute-results',
+    {
+      onRequest: read,
+      schema: { tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
+    },
+    async (request) => {
+      const body = request.body ?? {}
+      const experiment = await results.mustExist(request.user.tenantId, request.params.id)
+      if (body.controlVariantId) {
+        const variants = await experimentRepo(db).variantsOf([experiment.id])
+        if (!variants.some((v) => v.id === body.controlVariantId)) {
+          throw new ValidationFailed(`${body.controlVariantId} is not a variant of experiment ${experiment.id}`, [
+            { path: '/controlVariantId', message: `${body.controlVariantId} is not a variant of this experiment` },
+          ])
+        }
+      }
+      const computed = await computer.compute({
+        tenantId: request.user.tenantId,
+        experimentId: experiment.id,
+        metric: body.metric ?? DEFAULT_METRIC,
+        confidenceLevel: body.confidenceLevel ?? DEFAULT_CONFIDENCE,
+        controlVariantId: body.controlVariantId ?? null,
+      })
+      return { data: computed as never }
+    },
+  )
+
+  app.get(
+    '/:id/snapshots',
+    { onRequest: read, schema: { tags, params: IdParams, querystring: ListSnapshotsQuery, response: { 200: Page(SnapshotView), ...errors } } },
+    async (request) => {
+      const { page, limit, offset } = pageWindow(request.query)
+      const { rows, total } = await results.snapshots(request.user.tenantId, request.params.id, offset, limit)
+      return { data: rows as never[], meta: pageMeta(total, page, limit) }
+    },
+  )
+}

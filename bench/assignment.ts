@@ -1,0 +1,249 @@
+/**
+ * `npm run bench:assignment`: the assignment service against a bare Fastify route.
+ *
+ * Starts the whole system (gateway, assignment service, analytics worker as child processes, a
+ * private redis-server without persistence, a throwaway PostgreSQL database) and a bare Fastify
+ * route in another child process, then loads both alternately with autocannon from this process
+ * (50 connections, a new user id and the JWT on every request). Prints req/s, p50 and p99 of each,
+ * the ratio, how far the stream drain into PostgreSQL lags, and Redis memory per 1M sticky
+ * assignments. Exits 1 only when the run is invalid (errors, non-2xx answers, a crashed service).
+ * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
+ * assignment service with --cpu-prof and writes its profile there.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
+import { pidsMatching, startCpuMeter } from './lib/cpu.js'
+import { loadRound, type RoundResult } from './lib/load.js'
+import { startChild, waitForReady, type Child } from './lib/processes.js'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ENTRIES = { gateway: 'apps/gateway/dist/server.js', assignment: 'apps/assignment/dist/server.js', analytics: 'apps/analytics/dist/main.js' }
+const CONNECTIONS = 50
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const WARMUP_SECONDS = 3
+const ROUNDS = 2
+const TARGET = { ratio: 0.5, p99Ms: 10, drainLagS: 2 }
+const MiB = 1024 * 1024
+
+const missing = [...Object.values(ENTRIES), 'packages/devstack/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)))
+if (missing.length) {
+  console.error(`[bench] not built (missing ${missing.join(', ')}): run \`npm run build\` first`)
+  process.exit(1)
+}
+// Imported only now: they resolve to the workspace packages' dist.
+const { benchDatabase, benchRedis } = await import('./lib/stack.js')
+const { freePort, signToken } = await import('@experiments/devstack')
+const { redisKeys } = await import('@experiments/contracts')
+const { Redis } = await import('ioredis')
+const { default: pg } = await import('pg')
+
+const log = (message: string) => console.log(`[bench] ${message}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+const fmt = (r: Pick<RoundResult, 'rps' | 'p50' | 'p99'>) =>
+  `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`
+
+exitOnSignals()
+try {
+  await main()
+} catch (error) {
+  console.error(`[bench] failed: ${(error as Error).stack ?? error}`)
+  process.exitCode = 1
+} finally {
+  await cleanupAll()
+}
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-assignment-'))
+  onCleanup('temp dir', async () => rmSync(tmp, { recursive: true, force: true }))
+  const database = await benchDatabase(tmp)
+  const redisServer = await benchRedis(tmp)
+  log(`postgres: ${database.note}`)
+  log(`redis: private redis-server ${redisServer.url}, appendonly no, no RDB snapshots`)
+
+  const secret = randomBytes(32).toString('hex')
+  const token = signToken(secret, { tenantId: 'bench', scope: 'experiments:read experiments:write assignments:write', ttlSeconds: 3600 })
+  const ports = { gateway: await freePort(), assignment: await freePort(), analytics: await freePort(), bare: await freePort() }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisServer.url,
+    JWT_SECRET: secret,
+    GATEWAY_PORT: String(ports.gateway),
+    ASSIGNMENT_PORT: String(ports.assignment),
+    ANALYTICS_PORT: String(ports.analytics),
+    BARE_PORT: String(ports.bare),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  }
+  const base = (port: number) => `http://127.0.0.1:${port}`
+
+  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  // The gateway migrates the database first, so the analytics worker does not race it.
+  const gateway = startChild('gateway', [join(ROOT, ENTRIES.gateway)], env)
+  await waitForReady(gateway, `${base(ports.gateway)}/ready`)
+  const children: Child[] = [
+    gateway,
+    startChild('assignment', [...profileArgs, join(ROOT, ENTRIES.assignment)], env),
+    startChild('analytics', [join(ROOT, ENTRIES.analytics)], env),
+    startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/lib/bare-server.ts')], env),
+  ]
+  await Promise.all([
+    waitForReady(children[1]!, `${base(ports.assignment)}/ready`),
+    waitForReady(children[2]!, `${base(ports.analytics)}/ready`),
+    waitForReady(children[3]!, `${base(ports.bare)}/ready`),
+  ])
+  const assertAlive = () => {
+    const dead = children.map((c) => c.exited()).filter(Boolean)
+    if (dead.length) throw new Error(dead.join('; '))
+  }
+
+  const call = async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await response.json()) as { data: Record<string, unknown> }
+    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`)
+    return json.data
+  }
+  const created = await call('POST', `${base(ports.gateway)}/api/experiments`, {
+    name: 'assignment benchmark',
+    variants: [
+      { name: 'control', splitPercentage: 50 },
+      { name: 'treatment', splitPercentage: 50 },
+    ],
+  })
+  const experimentId = String(created.id)
+  await call('POST', `${base(ports.gateway)}/api/experiments/${experimentId}/start`)
+  const path = `/api/experiments/${experimentId}/assignments`
+  const probe = await call('POST', `${base(ports.assignment)}${path}`, { userId: 'bench-probe' })
+  if (probe.reason !== 'assigned') throw new Error(`probe assignment answered ${JSON.stringify(probe)}`)
+
+  const redis = new Redis(redisServer.url)
+  onCleanup('bench redis client', () => redis.quit())
+  const db = new pg.Client({ connectionString: database.url })
+  await db.connect()
+  onCleanup('bench pg client', () => db.end())
+  const keys = { hash: redisKeys.assignments(experimentId), stream: redisKeys.assignmentStream(experimentId) }
+  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1])
+
+  let maxBacklog = 0
+  const sampler = setInterval(() => {
+    redis.xlen(keys.stream).then((n) => (maxBacklog = Math.max(maxBacklog, n)), () => {})
+  }, 500)
+  onCleanup('backlog sampler', async () => clearInterval(sampler))
+
+  /** Seconds from now until PostgreSQL holds every sticky assignment Redis holds. */
+  const drainLag = async (timeoutS = 120) => {
+    const start = performance.now()
+    for (;;) {
+      const elapsed = (performance.now() - start) / 1000
+      if (elapsed > timeoutS) return Infinity
+      // Entries leave the stream only after their rows committed, so count rows once it is empty.
+      if ((await redis.xlen(keys.stream)) === 0) {
+        const [hlen, { rows }] = await Promise.all([
+          redis.hlen(keys.hash),
+          db.query<{ n: number }>('select count(*)::int as n from assignments where experiment_id = $1', [experimentId]),
+        ])
+        if (rows[0]!.n === hlen) return elapsed
+      }
+      await sleep(50)
+    }
+  }
+
+  // CPU per answered request, per process: robust to other work on the machine, unlike req/s.
+  const databaseName = new URL(database.url).pathname.slice(1)
+  const processes = {
+    bare: { bare: () => [children[3]!.process.pid], 'load generator': () => [process.pid] },
+    assignment: {
+      'assignment service': () => [children[1]!.process.pid],
+      redis: () => [redisServer.pid],
+      'analytics worker': () => [children[2]!.process.pid],
+      [`postgres (${databaseName} backends)`]: () => pidsMatching(new RegExp(`^postgres: \\S+ ${databaseName} `)),
+      'load generator': () => [process.pid],
+    },
+  }
+  const round = async (target: 'bare' | 'assignment', seconds: number) => {
+    const stopMeter = startCpuMeter(processes[target])
+    const result = await loadRound({ url: `${base(target === 'bare' ? ports.bare : ports.assignment)}${path}`, token, seconds, connections: CONNECTIONS })
+    assertAlive()
+    return { ...result, cpu: stopMeter(result.completed) }
+  }
+  type Round = Awaited<ReturnType<typeof round>>
+  const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')
+
+  const loadBefore = loadavg()[0]!
+  const memoryBefore = await usedMemory()
+  const hlenBefore = await redis.hlen(keys.hash)
+  log(`experiment ${experimentId} running; ${availableParallelism()} CPUs; ${CONNECTIONS} connections; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} × ${SECONDS} s rounds alternating`)
+  const warmups = [await round('bare', WARMUP_SECONDS), await round('assignment', WARMUP_SECONDS)]
+  await drainLag()
+
+  const bare: Round[] = []
+  const assignment: Round[] = []
+  const lags: number[] = []
+  const backlogAtEnd: number[] = []
+  for (let i = 1; i <= ROUNDS; i++) {
+    bare.push(await round('bare', SECONDS))
+    log(`bare #${i}:       ${fmt(bare.at(-1)!)}  CPU µs/request: ${cpuText(bare.at(-1)!.cpu)}`)
+    assignment.push(await round('assignment', SECONDS))
+    backlogAtEnd.push(await redis.xlen(keys.stream))
+    lags.push(await drainLag())
+    log(`assignment #${i}: ${fmt(assignment.at(-1)!)}  backlog at end ${backlogAtEnd.at(-1)}, drained ${lags.at(-1)!.toFixed(2)} s later`)
+    log(`  CPU µs/request: ${cpuText(assignment.at(-1)!.cpu)}`)
+  }
+  clearInterval(sampler)
+
+  const all = [...warmups, ...bare, ...assignment]
+  const failures = all.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
+  const assignedByLoad = [warmups[1]!, ...assignment].reduce((n, r) => n + r.ok, 0)
+  const hlen = await redis.hlen(keys.hash)
+  const entries = hlen - hlenBefore
+  const memoryAfter = await usedMemory()
+  const hashBytes = Number(await redis.call('MEMORY', 'USAGE', keys.hash, 'SAMPLES', '0'))
+  const streamBytes = Number((await redis.call('MEMORY', 'USAGE', keys.stream, 'SAMPLES', '0')) ?? 0)
+
+  const meanCpu = (rs: Round[]) =>
+    Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
+  const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
+  const a = avg(assignment)
+  const b = avg(bare)
+  const ratio = a.rps / b.rps
+  const maxLag = Math.max(...lags)
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
+  const ratioOk = ratio >= TARGET.ratio
+  const p99Ok = a.p99 <= TARGET.p99Ms
+  // Keeping up: the backlog never exceeds one second of assignment traffic and empties soon after the load.
+  const drainOk = maxLag <= TARGET.drainLagS && maxBacklog <= a.rps
+  const perMillion = (bytes: number, n: number) => ((bytes / n) * 1e6) / MiB
+
+  console.log(`
+==================== assignment benchmark (mean of ${ROUNDS} × ${SECONDS} s rounds, ${CONNECTIONS} connections) ====================
+assignment: ${fmt(a)}   (full service: JWT verify, schema validation, one Lua call per request)
+bare:       ${fmt(b)}   (Fastify, same route and JSON body parsed, constant reply; NO JWT verification, token still sent)
+CPU µs per request (mean): ${cpuText(meanCpu(assignment))} | bare route: ${cpuText(meanCpu(bare))}
+ratio (assignment / bare req/s): ${ratio.toFixed(3)}   target ≥ ${TARGET.ratio}: ${verdict(ratioOk)}
+assignment p99: ${a.p99.toFixed(1)} ms   target ≤ ${TARGET.p99Ms} ms: ${verdict(p99Ok)}
+drain lag after load: ${lags.map((l) => `${l.toFixed(2)} s`).join(', ')}; max stream backlog ${maxBacklog} entries (sampled every 500 ms), at round end ${backlogAtEnd.join(', ')}
+  keeps up (lag ≤ ${TARGET.drainLagS} s and backlog ≤ 1 s of traffic): ${verdict(drainOk)}
+sticky assignments: ${entries} new in Redis, ${assignedByLoad} 2xx answers counted by autocannon (in flight at round ends: ${entries - assignedByLoad}); non-2xx/errors/timeouts over all rounds: ${failures}
+redis memory per 1M sticky assignments (36-char user ids, 2 variants, redis appendonly off):
+  ${perMillion(hashBytes, hlen).toFixed(1)} MiB (MEMORY USAGE of the assignments hash, ${(hashBytes / MiB).toFixed(1)} MiB / ${hlen} entries)
+  ${perMillion(memoryAfter - memoryBefore, entries).toFixed(1)} MiB (used_memory delta over the run, after the drain emptied the stream; stream now ${streamBytes} B)
+  stream entries are deleted once drained, so the steady-state cost is the hash plus the per-variant counts.
+machine: ${availableParallelism()} CPUs, 1-min load average ${loadBefore.toFixed(1)} before the load, ${loadavg()[0]!.toFixed(1)} after (the load generator shares the machine; other work skews both routes)
+overall: ${verdict(ratioOk && p99Ok && drainOk)}`)
+
+  // autocannon does not count answers still in flight when a round ends: at most one per connection.
+  const uncounted = entries - assignedByLoad
+  if (failures > 0 || uncounted < 0 || uncounted > CONNECTIONS * (ROUNDS + 1)) {
+    console.error(`[bench] INVALID run: ${failures} failed requests; ${entries} new sticky entries for ${assignedByLoad} assignment answers`)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,35 @@
+import { Type, type Static } from 'typebox'
+
+export const MAX_EVENTS_PER_BATCH = 1000
+/** How far in the future a conversion's timestamp may lie (clock skew between clients and us). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
+
+const eventFields = {
+  eventId: Type.String({ minLength: 1, maxLength: 128 }),
+  userId: Type.String({ minLength: 1, maxLength: 256 }),
+  metric: Type.Optional(
+    Type.String({ pattern: '^[a-z0-9_.-]{1,64}$', description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
+  ),
+  value: Type.Optional(Type.Number()),
+  timestamp: Type.Optional(Type.String({ format: 'date-time' })),
+}
+
+export const ConversionEventInput = Type.Object(
+  { ...eventFields, experimentId: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+)
+export const ExperimentConversionEventInput = Type.Object(eventFields, { additionalProperties: false })
+
+export const ConversionBatchBody = Type.Object(
+  { events: Type.Array(ConversionEventInput, { minItems: 1, maxItems: MAX_EVENTS_PER_BATCH }) },
+  { additionalProperties: false },
+)
+export type ConversionBatchBody = Static<typeof ConversionBatchBody>
+
+export const ExperimentConversionBatchBody = Type.Object(
+  { events: Type.Array(ExperimentConversionEventInput, { minItems: 1, maxItems: MAX_EVENTS_PER_BATCH }) },
+  { additionalProperties: false },
+)
+export type ExperimentConversionBatchBody = Static<typeof ExperimentConversionBatchBody>
+
+export const AcceptedView = Type.Object({ data: Type.Object({ accepted: Type.Integer() }) })
