@@ -165,7 +165,7 @@ async function main() {
       'assignment service': () => [children[1]!.process.pid],
       redis: () => [redisServer.pid],
       'analytics worker': () => [children[2]!.process.pid],
-      [`postgres (${databaseName} backends)`]: () => pidsMatching(new RegExp(`^postgres: \\S+ ${databaseName} `)),
+      [`postgres (${databaseName} backends)`]: () => pidsMatching(new RegExp(`^postgres: .* ${databaseName} `)),
       'load generator': () => [process.pid],
     },
   }

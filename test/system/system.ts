@@ -15,6 +15,7 @@ import { assignmentStore } from '../../apps/analytics/src/assignments/assignment
 import { createRebuilder } from '../../apps/analytics/src/assignments/rebuild.js'
 import { createAssignmentDrain } from '../../apps/analytics/src/assignments/stream-drain.js'
 import { buildApp as buildGateway } from '../../apps/gateway/src/app.js'
+import { startWorkers } from '../../apps/analytics/src/workers.js'
 import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
 import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
 
@@ -128,4 +129,26 @@ export const eventually = async (probe: () => Promise<boolean>, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+/** The analytics BullMQ workers, in process, on the test database and Redis. */
+export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: Redis, options: { sweepEveryMs?: number; completeEveryMs?: number } = {}) => {
+  const blocking = blockingConnections()
+  const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
+  return {
+    close: async () => {
+      await workers.close()
+      blocking.closeAll()
+    },
+  }
+}
+
+let eventCounter = 0
+/** Conversion events with fresh eventIds. */
+export const events = (experimentId: string, users: string[], extra: object = {}) =>
+  users.map((userId) => ({ eventId: `evt-${process.pid}-${eventCounter++}`, experimentId, userId, ...extra }))
+
+export const sendConversions = async (gateway: Awaited<ReturnType<typeof startGateway>>, tenant: string, batch: object[]) => {
+  const response = await gateway.inject({ method: 'POST', url: '/api/conversions', headers: bearer(tenant, 'events:write'), payload: { events: batch } })
+  return { status: response.statusCode, body: response.json(), headers: response.headers }
 }

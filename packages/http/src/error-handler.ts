@@ -42,7 +42,14 @@ const validationDetails = (error: FastifyError): ErrorDetail[] => {
           : v.keyword === 'pattern' && v.parentSchema?.description
             ? `${field} ${v.parentSchema.description}`
             : `${field} ${v.message ?? 'is invalid'}`
-    return { path: path || '/', message, in: error.validationContext ?? 'body' }
+    // The first array index on the path tells batch clients which item was wrong.
+    const index = /\/(\d+)(\/|$)/.exec(path)?.[1]
+    return {
+      path: path || '/',
+      message,
+      in: error.validationContext ?? 'body',
+      ...(index !== undefined ? { index: Number(index) } : {}),
+    }
   })
 }
 

@@ -1,0 +1,177 @@
+import { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
+import { freePort, startPrivateRedis } from '@experiments/devstack'
+import { connectRedis, type Redis } from '@experiments/redis'
+import { Queue } from 'bullmq'
+import type { Kysely } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aTenant, bearer } from '../../test-support/tokens.js'
+import { connect, connectDb, events, runningExperiment, sendConversions, startGateway } from './system.js'
+
+// No analytics worker runs in this file: every accepted batch stays in the queue, where it is counted.
+let db: Kysely<DB>
+let redis: Redis
+let gateway: Awaited<ReturnType<typeof startGateway>>
+let queue: Queue
+const tenant = aTenant()
+let experimentId: string
+
+const queued = async () => {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')
+  return Object.values(counts).reduce((a, b) => a + b, 0)
+}
+
+beforeAll(async () => {
+  db = connectDb()
+  redis = await connect()
+  gateway = await startGateway(db, redis)
+  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  experimentId = (await runningExperiment(gateway, tenant, [50, 50])).id
+})
+afterAll(async () => {
+  await queue.obliterate({ force: true })
+  await queue.close()
+  await gateway.close()
+  await db.destroy()
+  redis.disconnect()
+})
+
+describe('POST /api/conversions', () => {
+  it('answers 202 with the count once the batch is one job in Redis, with defaults applied', async () => {
+    const before = await queued()
+    const batch = events(experimentId, ['u1', 'u2'], {})
+    batch[1] = { ...batch[1]!, metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05Z' } as never
+    const sentAt = Date.now()
+    const { status, body } = await sendConversions(gateway, tenant, batch)
+    expect(status).toBe(202)
+    expect(body).toEqual({ data: { accepted: 2 } })
+    expect(await queued()).toBe(before + 1)
+    const [job] = await queue.getJobs(['waiting'], 0, 0, false)
+    expect(job!.data.tenantId).toBe(tenant)
+    expect(job!.data.events[0]).toMatchObject({ eventId: batch[0]!.eventId, metric: 'conversion', value: 1 })
+    expect(Math.abs(Date.parse(job!.data.events[0].timestamp) - sentAt)).toBeLessThan(5000)
+    expect(job!.data.events[1]).toMatchObject({ metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05.000Z' })
+  })
+
+  it('POST /api/experiments/:id/conversions takes the experiment from the path', async () => {
+    const response = await gateway.inject({
+      method: 'POST',
+      url: `/api/experiments/${experimentId}/conversions`,
+      headers: bearer(tenant, 'events:write'),
+      payload: { events: [{ eventId: `path-${Date.now()}`, userId: 'u9' }] },
+    })
+    expect(response.statusCode).toBe(202)
+    const [job] = await queue.getJobs(['waiting'], 0, 0, false)
+    expect(job!.data.events[0].experimentId).toBe(experimentId)
+  })
+
+  it('accepts exactly 1000 events', async () => {
+    const batch = events(experimentId, Array.from({ length: 1000 }, (_, i) => `k${i}`))
+    expect((await sendConversions(gateway, tenant, batch)).body).toEqual({ data: { accepted: 1000 } })
+  })
+
+  const one = (overrides: object) => ({ ...events('', ['u'])[0], experimentId: undefined, ...overrides })
+  const cases: [string, string, () => object[]][] = [
+    ['an empty batch', '/events', () => []],
+    ['1001 events', '/events', () => events(experimentId, Array.from({ length: 1001 }, (_, i) => `x${i}`))],
+    ['a missing eventId', '/events/0/eventId', () => [{ experimentId, userId: 'u' }]],
+    ['an empty eventId', '/events/0/eventId', () => [one({ experimentId, eventId: '' })]],
+    ['an eventId of 129 characters', '/events/0/eventId', () => [one({ experimentId, eventId: 'e'.repeat(129) })]],
+    ['a missing userId', '/events/0/userId', () => [{ eventId: 'e1', experimentId }]],
+    ['a metric with capitals', '/events/0/metric', () => [one({ experimentId, metric: 'Purchase' })]],
+    ['a metric of 65 characters', '/events/0/metric', () => [one({ experimentId, metric: 'm'.repeat(65) })]],
+    ['a value that is a string', '/events/0/value', () => [one({ experimentId, value: '3' })]],
+    ['a timestamp that is not ISO-8601', '/events/0/timestamp', () => [one({ experimentId, timestamp: 'yesterday' })]],
+    ['a timestamp 10 minutes in the future', '/events/0/timestamp', () => [one({ experimentId, timestamp: new Date(Date.now() + 600_000).toISOString() })]],
+    ['an unknown experiment', '/events/0/experimentId', () => [one({ experimentId: 'exp_unknown' })]],
+    ['an unknown field', '/events/0/revenue', () => [one({ experimentId, revenue: 3 })]],
+    ['a bad event after good ones', '/events/2/metric', () => [...events(experimentId, ['a', 'b']), one({ experimentId, metric: '!' })]],
+  ]
+  it.each(cases)('rejects the whole batch with 400 for %s, naming %s, and enqueues nothing', async (_case, path, batch) => {
+    const before = await queued()
+    const backlog = await redis.get(CONVERSION_BACKLOG_KEY)
+    const { status, body } = await sendConversions(gateway, tenant, batch())
+    expect(status).toBe(400)
+    expect(body.error.code).toBe('VALIDATION_FAILED')
+    const detail = body.error.details.find((d: { path: string }) => d.path === path)
+    expect(detail).toBeDefined()
+    const index = /^\/events\/(\d+)/.exec(path)?.[1]
+    if (index !== undefined) expect(detail.index).toBe(Number(index))
+    expect(await queued()).toBe(before)
+    expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe(backlog)
+  })
+
+  it("rejects events for another tenant's experiment as unknown", async () => {
+    const other = aTenant()
+    const theirs = await runningExperiment(gateway, other, [50, 50])
+    const { status, body } = await sendConversions(gateway, tenant, events(theirs.id, ['u']))
+    expect(status).toBe(400)
+    expect(body.error.details[0]).toMatchObject({ index: 0, path: '/events/0/experimentId' })
+  })
+
+  it('returns 413 for a body over 1 MiB and enqueues nothing', async () => {
+    const before = await queued()
+    const huge = await gateway.inject({
+      method: 'POST',
+      url: '/api/conversions',
+      headers: { ...bearer(tenant, 'events:write'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ events: events(experimentId, ['u']), padding: 'x'.repeat(1024 * 1024) }),
+    })
+    expect(huge.statusCode).toBe(413)
+    expect(huge.json().error.code).toBe('PAYLOAD_TOO_LARGE')
+    expect(await queued()).toBe(before)
+  })
+
+  it('requires the events:write scope', async () => {
+    const response = await gateway.inject({
+      method: 'POST',
+      url: '/api/conversions',
+      headers: bearer(tenant, 'experiments:read experiments:write assignments:write'),
+      payload: { events: events(experimentId, ['u']) },
+    })
+    expect(response.statusCode).toBe(403)
+  })
+})
+
+describe('ingestion backpressure', () => {
+  it('answers 429 with Retry-After once the backlog passes the limit, and accepts again when it drains', async () => {
+    const limited = await startGateway(db, redis, { maxEvents: (Number(await redis.get(CONVERSION_BACKLOG_KEY)) || 0) + 10 })
+    try {
+      expect((await sendConversions(limited, tenant, events(experimentId, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']))).status).toBe(202)
+      await new Promise((r) => setTimeout(r, 300)) // the guard reads the backlog at most every 250 ms
+      const before = await queued()
+      const refused = await sendConversions(limited, tenant, events(experimentId, ['i', 'j', 'k']))
+      expect(refused.status).toBe(429)
+      expect(refused.body.error.code).toBe('BACKLOG_FULL')
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+      expect(await queued()).toBe(before)
+      await redis.decrby(CONVERSION_BACKLOG_KEY, 8) // as the worker does once the events are stored
+      await new Promise((r) => setTimeout(r, 300))
+      expect((await sendConversions(limited, tenant, events(experimentId, ['i', 'j', 'k']))).status).toBe(202)
+    } finally {
+      await limited.close()
+    }
+  })
+})
+
+describe('ingestion without Redis', () => {
+  it('answers 503, never a false 202, while Redis is down', async () => {
+    const dir = new URL(`../../.data/test-redis-down-${process.pid}`, import.meta.url).pathname
+    const privateRedis = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
+    const ownRedis = await connectRedis(privateRedis.url)
+    const ownDb = connectDb()
+    const isolated = await startGateway(ownDb, ownRedis)
+    try {
+      expect((await sendConversions(isolated, tenant, events(experimentId, ['before']))).status).toBe(202)
+      await privateRedis.stop()
+      const during = await sendConversions(isolated, tenant, events(experimentId, ['during']))
+      expect(during.status).toBe(503)
+      expect(during.body.error.code).toBe('SERVICE_UNAVAILABLE')
+      expect(during.headers['retry-after']).toBeDefined()
+    } finally {
+      await isolated.close().catch(() => {})
+      ownRedis.disconnect()
+      await ownDb.destroy()
+    }
+  })
+})
