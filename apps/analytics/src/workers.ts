@@ -22,7 +22,9 @@ export type WorkerOptions = {
 
 /** Starts the BullMQ workers of the analytics service and registers its job schedulers. */
 export const startWorkers = async ({ db, redis, bullConnection, concurrency, log, completeEveryMs = 5000, sweepEveryMs = 5000 }: WorkerOptions) => {
-  const common = { prefix: QUEUE_PREFIX }
+  // Jobs take milliseconds, so a short lock lets another worker take over a dead worker's jobs
+  // within seconds instead of BullMQ's default of about a minute.
+  const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000 }
   const workers = [
     new Worker(QUEUE.conversions, makeConversionProcessor({ db, redis }), { ...common, connection: bullConnection(), concurrency }),
     new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),
