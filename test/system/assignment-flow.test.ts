@@ -129,4 +129,21 @@ describe('assignment across the system', () => {
     expect([...perVariant.values()].reduce((a, b) => a + b, 0)).toBe(3000)
     expect(await redis.xlen(redisKeys.assignmentStream(experiment.id))).toBe(0)
   })
+
+  it('keeps draining other experiments when one stream cannot be stored', async () => {
+    const healthy = await runningExperiment(gateway, tenant, [50, 50])
+    await inParallel(['h1', 'h2', 'h3'], 3, (u) => assign(replicaA, tenant, healthy.id, u))
+    // A stream for an experiment PostgreSQL does not know: its rows would violate the foreign key.
+    await redis.xadd(redisKeys.assignmentStream('exp_unknown_to_pg'), '*', 'u', 'ghost', 'v', 'var_x', 't', String(Date.now()))
+    await redis.sadd(redisKeys.streams, 'exp_unknown_to_pg')
+    try {
+      const { drain } = analytics(db, redis)
+      for (let i = 0; i < 3; i++) await drain.pass()
+      const rows = await db.selectFrom('assignments').select('user_id').where('experiment_id', '=', healthy.id).execute()
+      expect(rows.map((r) => r.user_id).sort()).toEqual(['h1', 'h2', 'h3'])
+    } finally {
+      await redis.srem(redisKeys.streams, 'exp_unknown_to_pg')
+      await redis.del(redisKeys.assignmentStream('exp_unknown_to_pg'))
+    }
+  })
 })

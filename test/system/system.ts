@@ -113,7 +113,7 @@ export const spawnService = async (entry: string, env: Record<string, string>): 
       REDIS_URL: testRedisUrl(),
       JWT_SECRET: TEST_JWT_SECRET,
       ANALYTICS_PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -50,11 +50,13 @@ export const aConfig = (tenantId: string, overrides: Partial<AssignmentConfig> =
   }
 }
 
-/** Publishes a config exactly as the gateway does (the contract of packages/contracts). */
+/**
+ * Publishes a config as the gateway does (the contract of packages/contracts), except that the
+ * experiment is not registered for draining: it exists only in Redis, not in PostgreSQL.
+ */
 export const publish = async (redis: Redis, config: AssignmentConfig) => {
   await redis.hset(redisKeys.configs, config.id, JSON.stringify(config))
   await redis.set(redisKeys.status(config.id), config.status)
-  if (config.status === 'running') await redis.sadd(redisKeys.streams, config.id)
   await redis.publish(CONFIG_CHANNEL, config.id)
 }
 

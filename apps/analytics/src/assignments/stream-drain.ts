@@ -5,6 +5,8 @@ import type { AssignmentStore, NewAssignment } from './assignment-store.js'
 
 type StreamEntry = [id: string, fields: string[]]
 
+const FAILURE_BACKOFF_MS = 10_000
+
 export type DrainOptions = {
   redis: Redis
   store: AssignmentStore
@@ -31,6 +33,7 @@ const fieldsToAssignment = (experimentId: string, fields: string[]): NewAssignme
  */
 export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize = 1000, claimIdleMs = 10_000, idleSleepMs = 100 }: DrainOptions) => {
   const groupsReady = new Set<string>()
+  const failingUntil = new Map<string, number>()
   let running = false
   let loop: Promise<void> | undefined
 
@@ -92,13 +95,21 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
     if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) === 0) await redis.srem(redisKeys.streams, experimentId)
   }
 
+  /** One batch from every experiment's stream. A failing experiment is logged and skipped, never blocking the others. */
   const pass = async (): Promise<number> => {
     let total = 0
     for (const experimentId of await redis.smembers(redisKeys.streams)) {
-      if (await redis.exists(redisKeys.rebuildLock(experimentId))) continue
-      const n = await drainOnce(experimentId)
-      total += n
-      if (n === 0) await retireIfDone(experimentId)
+      if ((failingUntil.get(experimentId) ?? 0) > Date.now()) continue
+      try {
+        if (await redis.exists(redisKeys.rebuildLock(experimentId))) continue
+        const n = await drainOnce(experimentId)
+        total += n
+        if (n === 0) await retireIfDone(experimentId)
+        failingUntil.delete(experimentId)
+      } catch (err) {
+        failingUntil.set(experimentId, Date.now() + FAILURE_BACKOFF_MS)
+        log.warn({ err, experimentId }, `draining the assignment stream failed; its entries stay pending, next try in ${FAILURE_BACKOFF_MS} ms`)
+      }
     }
     return total
   }
