@@ -146,4 +146,23 @@ describe('assignment across the system', () => {
       await redis.del(redisKeys.assignmentStream('exp_unknown_to_pg'))
     }
   })
+
+  it('keeps a just-registered stream while the experiment is not yet running, and retires an empty one once completed', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    const { drain, rebuilder } = analytics(db, redis)
+    // The moment between the gateway registering the stream and setting the status to running.
+    await redis.set(redisKeys.status(experiment.id), 'draft')
+    await drain.pass()
+    expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(1)
+    await redis.set(redisKeys.status(experiment.id), 'running')
+
+    // Lost from the set (say, a flush): the periodic check registers every live experiment again.
+    await redis.srem(redisKeys.streams, experiment.id)
+    await rebuilder.rebuildMissing()
+    expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(1)
+
+    await gateway.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/complete`, headers: bearer(tenant) })
+    await drain.pass()
+    expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(0)
+  })
 })

@@ -1,4 +1,6 @@
+import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import { analyzeExperiment } from '@experiments/stats'
+import { Queue } from 'bullmq'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
@@ -191,5 +193,15 @@ describe('conversions through the system', () => {
     expect((await api('POST', '/api/experiments/exp_nope/compute-results', {})).status).toBe(404)
     expect((await api('GET', '/api/experiments/exp_nope/results')).status).toBe(404)
     expect((await api('GET', '/api/experiments/exp_nope/snapshots')).status).toBe(404)
+  })
+
+  it('keeps no finished maintenance ticks in Redis', async () => {
+    const maintenance = new Queue(QUEUE.maintenance, { connection: redis, prefix: QUEUE_PREFIX })
+    try {
+      await new Promise((r) => setTimeout(r, 1500)) // three sweeps at 500 ms
+      expect(await maintenance.getCompletedCount()).toBe(0)
+    } finally {
+      await maintenance.close()
+    }
   })
 })

@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { loadEnvOrExit } from '@experiments/config'
 import { createDb, migrateToLatest } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { connectRedis, Redis } from '@experiments/redis'
+import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
 import { sql } from 'kysely'
 import { assignmentStore } from './assignments/assignment-store.js'
 import { createRebuilder } from './assignments/rebuild.js'
@@ -41,7 +41,6 @@ const checkRebuilds = () =>
 await checkRebuilds()
 const rebuildTimer = setInterval(checkRebuilds, REBUILD_CHECK_MS)
 drain.start()
-// BullMQ workers block on their connections and must wait out a Redis restart rather than fail.
 const bullConnections: Redis[] = []
 const workers = await startWorkers({
   db,
@@ -49,7 +48,8 @@ const workers = await startWorkers({
   concurrency: env.ANALYTICS_CONCURRENCY,
   log,
   bullConnection: () => {
-    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, connectionName: 'analytics-bullmq' })
+    const connection = blockingRedis(env.REDIS_URL, 'analytics-bullmq')
+    connection.on('error', (err) => log.warn({ err }, 'redis connection of a BullMQ worker failed'))
     bullConnections.push(connection)
     return connection
   },

@@ -40,8 +40,10 @@ export const startWorkers = async ({ db, redis, bullConnection, concurrency, log
   }
 
   const maintenance = new Queue(QUEUE.maintenance, { ...common, connection: bullConnection() })
-  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.completeEnded, { every: completeEveryMs }, { name: MAINTENANCE_JOBS.completeEnded })
-  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reattributeSweep, { every: sweepEveryMs }, { name: MAINTENANCE_JOBS.reattributeSweep })
+  // Each tick is a job; keep none once done, so ticks do not pile up in Redis.
+  const tickOptions = { removeOnComplete: true, removeOnFail: 100 }
+  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.completeEnded, { every: completeEveryMs }, { name: MAINTENANCE_JOBS.completeEnded, opts: tickOptions })
+  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reattributeSweep, { every: sweepEveryMs }, { name: MAINTENANCE_JOBS.reattributeSweep, opts: tickOptions })
 
   return {
     /** Lets jobs in hand finish, then closes. */

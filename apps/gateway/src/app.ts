@@ -56,7 +56,9 @@ export const buildApp = async (deps: GatewayDeps) => {
   })
   const conversionsQueue = new Queue(QUEUE.conversions, { connection: deps.redis, prefix: QUEUE_PREFIX })
   const computeQueue = new Queue(QUEUE.computeResults, { connection: deps.redis, prefix: QUEUE_PREFIX })
-  const computeEvents = new QueueEvents(QUEUE.computeResults, { connection: deps.blockingRedis(), prefix: QUEUE_PREFIX })
+  const eventsConnection = deps.blockingRedis()
+  eventsConnection.on('error', (err) => app.log.warn({ err }, 'redis connection of compute-results events failed'))
+  const computeEvents = new QueueEvents(QUEUE.computeResults, { connection: eventsConnection, prefix: QUEUE_PREFIX })
   app.addHook('onClose', async () => {
     await Promise.all([conversionsQueue.close(), computeQueue.close(), computeEvents.close()])
   })

@@ -1,7 +1,7 @@
 import { loadEnvOrExit } from '@experiments/config'
 import { createDb, migrateToLatest } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { connectRedis, Redis } from '@experiments/redis'
+import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
 import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ database: true, jwt: true })
@@ -13,7 +13,7 @@ const app = await buildApp({
   db,
   redis,
   blockingRedis: () => {
-    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, connectionName: 'gateway-events' })
+    const connection = blockingRedis(env.REDIS_URL, 'gateway-events')
     blocking.push(connection)
     return connection
   },

@@ -100,13 +100,21 @@ describe('request bodies', () => {
     ['truncated JSON', '{"name": '],
     ['a trailing comma', '{"name": "x", "conditions": {},}'],
     ['single quotes', "{'name': 'x'}"],
-    ['an empty body', ''],
     ['a __proto__ key (prototype poisoning)', '{"name": "x", "conditions": {"__proto__": {"admin": true}}}'],
     ['a constructor.prototype key', '{"name": "x", "conditions": {"constructor": {"prototype": {"admin": true}}}}'],
   ])('returns 400 INVALID_JSON for %s and stores nothing', async (_case, payload) => {
     const before = await rowCounts()
     expectEnvelope(await post('/api/audiences', payload), 400, 'INVALID_JSON')
     expect(await rowCounts()).toEqual(before)
+  })
+
+  it('treats an empty body with a JSON content type as no body: 400 where one is required, fine for a bodiless action', async () => {
+    const before = await rowCounts()
+    expectEnvelope(await post('/api/audiences', ''), 400, 'VALIDATION_FAILED')
+    expect(await rowCounts()).toEqual(before)
+    const experiment = await createExperiment(gw, tenant)
+    const started = await post(`/api/experiments/${experiment.id}/start`, '')
+    expect(started.statusCode).toBe(200)
   })
 
   it.each(['null', '[]', '42', '"audience"'])('returns 400 VALIDATION_FAILED for the JSON body %s', async (payload) => {

@@ -82,6 +82,13 @@ export const createHttpApp = async (options: HttpAppOptions) => {
   })
   // Only JSON bodies: anything else (text/plain included, which Fastify parses by default) is 415.
   app.removeContentTypeParser('text/plain')
+  // An empty body with a JSON content type (curl -H 'content-type: application/json' -X POST …/start)
+  // means "no body", as for bodiless actions; anything else goes through Fastify's safe JSON parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  )
   app.addHook('preValidation', async (request) => {
     const details = [
       ...nulCharacterDetails(request.params, 'params'),

@@ -19,3 +19,10 @@ export const connectRedis = async (url: string, options: RedisOptions = {}): Pro
 }
 
 export { Redis }
+
+/**
+ * A connection for BullMQ workers and queue events: they block on Redis and must wait out a
+ * restart rather than fail, so commands are retried without limit. Attach an 'error' listener.
+ */
+export const blockingRedis = (url: string, connectionName: string): Redis =>
+  new Redis(url, { maxRetriesPerRequest: null, connectionName })

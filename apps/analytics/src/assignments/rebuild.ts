@@ -64,10 +64,15 @@ export const createRebuilder = ({ redis, store, drain, log, graceMs = IN_FLIGHT_
     }
   }
 
-  /** Rebuilds every running or stopped experiment whose sticky map or counts are missing from Redis. */
+  /**
+   * Rebuilds every running or stopped experiment whose sticky map or counts are missing from Redis,
+   * and makes sure the stream of each is registered for draining.
+   */
   const rebuildMissing = async () => {
     const rebuilt: string[] = []
-    for (const experimentId of await store.liveExperimentIds()) {
+    const live = await store.liveExperimentIds()
+    if (live.length > 0) await redis.sadd(redisKeys.streams, ...live)
+    for (const experimentId of live) {
       const present = await redis.exists(redisKeys.counts(experimentId), redisKeys.assignments(experimentId))
       if (present === 2) continue
       if ((await store.participantsByVariant(experimentId)).size === 0) continue

@@ -88,10 +88,11 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
     }
   }
 
-  /** Forgets the stream of an experiment that can no longer enroll anyone once it is empty. */
+  /** Forgets the stream of a completed or archived experiment once it is empty: nobody can be enrolled any more. */
   const retireIfDone = async (experimentId: string) => {
     const status = await redis.get(redisKeys.status(experimentId))
-    if (status === 'running' || status === 'stopped') return
+    // Not "unless running": the gateway registers the stream just before the status turns running.
+    if (status !== 'completed' && status !== 'archived') return
     if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) === 0) await redis.srem(redisKeys.streams, experimentId)
   }
 
