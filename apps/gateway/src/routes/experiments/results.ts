@@ -39,10 +39,14 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
     '/:id/compute-results',
     {
       onRequest: read,
+      // The body is optional: no body means every default.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       schema: { tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
     },
     async (request) => {
-      const body = request.body ?? {}
+      const body = request.body
       const experiment = await results.mustExist(request.user.tenantId, request.params.id)
       if (body.controlVariantId) {
         const variants = await experimentRepo(db).variantsOf([experiment.id])
