@@ -13,11 +13,12 @@ export const testDatabaseUrl = () => inject('databaseUrl')
 export const testRedisUrl = () => inject('redisUrl')
 
 /** Connections for BullMQ's blocking reads, tracked so a test file can close them all at the end. */
-export const blockingConnections = () => {
+export const blockingConnections = (redisUrl = testRedisUrl()) => {
   const open: Redis[] = []
   return {
     create: () => {
-      const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null })
+      const connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
+      connection.on('error', () => {}) // tests that stop Redis expect these to fail
       open.push(connection)
       return connection
     },

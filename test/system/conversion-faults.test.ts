@@ -131,7 +131,7 @@ describe('conversion faults', () => {
       }
     }
     const loops = [loop(), loop(), loop()]
-    await new Promise((r) => setTimeout(r, 300))
+    await eventually(async () => accepted.length >= 30, 20_000, 'some batches to be accepted')
     await privateRedis.stop()
     await new Promise((r) => setTimeout(r, 300))
     sending = false

@@ -1,16 +1,18 @@
 import { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import { freePort, startPrivateRedis } from '@experiments/devstack'
+import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
 import { connectRedis, type Redis } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../test-support/tokens.js'
-import { connect, connectDb, events, runningExperiment, sendConversions, startGateway } from './system.js'
+import { connectDb, events, runningExperiment, sendConversions, startGateway } from './system.js'
 
-// No analytics worker runs in this file: every accepted batch stays in the queue, where it is counted.
+// This file has a Redis of its own and no analytics worker: every accepted batch stays in its
+// queue, where it is counted, and no other test file's worker can take it.
 let db: Kysely<DB>
 let redis: Redis
+let ownRedisServer: RunningRedis
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let queue: Queue
 const tenant = aTenant()
@@ -23,17 +25,19 @@ const queued = async () => {
 
 beforeAll(async () => {
   db = connectDb()
-  redis = await connect()
+  const dir = new URL(`../../.data/test-redis-ingestion-${process.pid}`, import.meta.url).pathname
+  ownRedisServer = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
+  redis = await connectRedis(ownRedisServer.url)
   gateway = await startGateway(db, redis)
   queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
   experimentId = (await runningExperiment(gateway, tenant, [50, 50])).id
 })
 afterAll(async () => {
-  await queue.obliterate({ force: true })
   await queue.close()
   await gateway.close()
   await db.destroy()
   redis.disconnect()
+  await ownRedisServer.stop()
 })
 
 describe('POST /api/conversions', () => {
@@ -169,7 +173,8 @@ describe('ingestion without Redis', () => {
       expect(during.body.error.code).toBe('SERVICE_UNAVAILABLE')
       expect(during.headers['retry-after']).toBeDefined()
     } finally {
-      await isolated.close().catch(() => {})
+      // Closing waits for BullMQ's event connection, which cannot reconnect to a stopped Redis.
+      await Promise.race([isolated.close().catch(() => {}), new Promise((r) => setTimeout(r, 2000))])
       ownRedis.disconnect()
       await ownDb.destroy()
     }

@@ -26,7 +26,7 @@ export const connect = () => connectRedis(testRedisUrl(), { enableAutoPipelining
 
 /** A gateway on the test database; its BullMQ event connections close with it. */
 export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {
-  const blocking = blockingConnections()
+  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
   const app = await buildGateway({ db, redis, blockingRedis: blocking.create, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent', ...(limits ? { limits } : {}) })
   app.addHook('onClose', async () => blocking.closeAll())
   return app
@@ -113,7 +113,7 @@ export const spawnService = async (entry: string, env: Record<string, string>): 
       REDIS_URL: testRedisUrl(),
       JWT_SECRET: TEST_JWT_SECRET,
       ANALYTICS_PORT: String(port),
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'error',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
