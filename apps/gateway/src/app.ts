@@ -74,7 +74,7 @@ export const buildApp = async (deps: GatewayDeps) => {
   const computer = computeRequester({ queue: computeQueue, events: computeEvents, timeoutMs: deps.limits?.computeTimeoutMs ?? 10_000 })
 
   await app.register(experimentRoutes, { prefix: '/api/experiments', experiments })
-  await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db), computer, db: deps.db })
+  await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db), computer })
   await app.register(audienceRoutes, { prefix: '/api/audiences', audiences })
   await app.register(conversionRoutes, { prefix: '/api', intake })
   return app

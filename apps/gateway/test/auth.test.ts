@@ -40,6 +40,23 @@ const expectUnauthorized = (response: Awaited<ReturnType<typeof listWith>>) => {
   expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) }, requestId: response.headers['x-request-id'] })
 }
 
+describe('verified-token cache', () => {
+  it('stops accepting a token at its exp even after it was accepted (and cached) before', async () => {
+    const token = `Bearer ${hs256(claims({ exp: seconds() + 2 }))}`
+    expect((await listWith(gw.app, token)).statusCode).toBe(200)
+    expect((await listWith(gw.app, token)).statusCode).toBe(200)
+    await new Promise((r) => setTimeout(r, 2100))
+    expectUnauthorized(await listWith(gw.app, token))
+  })
+
+  it('does not let a cached token stand in for a tampered copy', async () => {
+    const token = hs256(claims())
+    expect((await listWith(gw.app, `Bearer ${token}`)).statusCode).toBe(200)
+    const [header, , signature] = token.split('.')
+    expectUnauthorized(await listWith(gw.app, `Bearer ${header}.${part(claims({ tenantId: 'someone-else' }))}.${signature}`))
+  })
+})
+
 describe('bearer token (HS256 with JWT_SECRET)', () => {
   it('accepts a valid HS256 token and scopes the answer to its tenant', async () => {
     const exp = await createExperiment(gw, tenant)

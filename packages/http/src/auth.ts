@@ -5,12 +5,13 @@ import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forbidden, Unauthorized } from './errors.js'
+import { verifiedTokens } from './verified-tokens.js'
 
 export const SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write'] as const
 export type Scope = (typeof SCOPES)[number]
 
 /** Who is calling: the verified token, reduced to what handlers need. */
-export type Principal = { tenantId: string; sub: string | null; scopes: ReadonlySet<string> }
+export type Principal = { tenantId: string; sub: string | null; scopes: ReadonlySet<string>; expiresAt: number }
 
 type TokenClaims = { tenantId?: unknown; sub?: unknown; scope?: unknown; exp?: number }
 
@@ -54,10 +55,18 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, options) => {
       tenantId: claims.tenantId as string,
       sub: typeof claims.sub === 'string' ? claims.sub : null,
       scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []),
+      expiresAt: (claims.exp as number) * 1000,
     }),
   })
+  const verified = verifiedTokens<Principal>()
 
   const verify = async (request: FastifyRequest) => {
+    const header = request.headers.authorization
+    const cached = header ? verified.get(header) : undefined
+    if (cached) {
+      request.user = cached
+      return
+    }
     try {
       await request.jwtVerify()
     } catch (error) {
@@ -67,6 +76,7 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, options) => {
     if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 128) {
       throw new Unauthorized('invalid bearer token: the tenantId claim must be a string of 1–128 characters')
     }
+    if (header) verified.set(header, request.user)
   }
 
   app.decorate('requireScope', (scope: Scope) => async (request: FastifyRequest, _reply: FastifyReply) => {

@@ -124,7 +124,8 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
       loop = (async () => {
         while (running) {
           try {
-            if ((await pass()) === 0) await new Promise((r) => setTimeout(r, idleSleepMs))
+            // A pass that found little waits a moment, so entries are drained in batches, not one by one.
+            if ((await pass()) < batchSize / 2) await new Promise((r) => setTimeout(r, idleSleepMs))
           } catch (err) {
             log.warn({ err }, 'assignment drain pass failed; retrying')
             await new Promise((r) => setTimeout(r, 1000))

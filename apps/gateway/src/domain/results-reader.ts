@@ -1,5 +1,5 @@
 import type { DB } from '@experiments/db'
-import { ExperimentNotFound } from '@experiments/http'
+import { ExperimentNotFound, ValidationFailed } from '@experiments/http'
 import type { Kysely } from 'kysely'
 import { experimentRepo } from './experiment-repo.js'
 
@@ -15,6 +15,16 @@ export const resultsReader = (db: Kysely<DB>) => {
 
   return {
     mustExist,
+
+    /** Throws a 400 naming `path` unless `variantId` is a variant of the experiment. */
+    mustBeVariant: async (experimentId: string, variantId: string, path: string) => {
+      const variants = await experimentRepo(db).variantsOf([experimentId])
+      if (!variants.some((v) => v.id === variantId)) {
+        throw new ValidationFailed(`${variantId} is not a variant of experiment ${experimentId}`, [
+          { path, message: `${variantId} is not a variant of this experiment` },
+        ])
+      }
+    },
 
     raw: async (tenantId: string, experimentId: string) => {
       const experiment = await mustExist(tenantId, experimentId)

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ValidationFailed } from '@experiments/http'
 import {
   ComputedResults,
   ComputeResultsBody,
@@ -13,20 +12,18 @@ import {
   SnapshotView,
 } from '@experiments/schemas'
 import type { ComputeRequester } from '../../domain/compute-requester.js'
-import { experimentRepo } from '../../domain/experiment-repo.js'
 import { pageMeta, pageWindow } from '../../domain/paging.js'
 import type { ResultsReader } from '../../domain/results-reader.js'
-import type { DB } from '@experiments/db'
-import type { Kysely } from 'kysely'
+import type { Static } from 'typebox'
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope }
 const tags = ['results']
 const DEFAULT_CONFIDENCE = 0.95
 
-type Opts = { results: ResultsReader; computer: ComputeRequester; db: Kysely<DB> }
+type Opts = { results: ResultsReader; computer: ComputeRequester }
 
 /** Raw results, computed statistics and their snapshots (scope experiments:read). */
-export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { results, computer, db }) => {
+export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { results, computer }) => {
   const read = app.requireScope('experiments:read')
 
   app.get(
@@ -48,14 +45,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
     async (request) => {
       const body = request.body
       const experiment = await results.mustExist(request.user.tenantId, request.params.id)
-      if (body.controlVariantId) {
-        const variants = await experimentRepo(db).variantsOf([experiment.id])
-        if (!variants.some((v) => v.id === body.controlVariantId)) {
-          throw new ValidationFailed(`${body.controlVariantId} is not a variant of experiment ${experiment.id}`, [
-            { path: '/controlVariantId', message: `${body.controlVariantId} is not a variant of this experiment` },
-          ])
-        }
-      }
+      if (body.controlVariantId) await results.mustBeVariant(experiment.id, body.controlVariantId, '/controlVariantId')
       const computed = await computer.compute({
         tenantId: request.user.tenantId,
         experimentId: experiment.id,
@@ -63,7 +53,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
         confidenceLevel: body.confidenceLevel ?? DEFAULT_CONFIDENCE,
         controlVariantId: body.controlVariantId ?? null,
       })
-      return { data: computed as never }
+      return { data: computed as Static<typeof ComputedResults> }
     },
   )
 
@@ -73,7 +63,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
     async (request) => {
       const { page, limit, offset } = pageWindow(request.query)
       const { rows, total } = await results.snapshots(request.user.tenantId, request.params.id, offset, limit)
-      return { data: rows as never[], meta: pageMeta(total, page, limit) }
+      return { data: rows as Static<typeof SnapshotView>[], meta: pageMeta(total, page, limit) }
     },
   )
 }
