@@ -17,8 +17,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
 import { pidsMatching, startCpuMeter } from './lib/cpu.js'
-import { loadRound, type RoundResult } from './lib/load.js'
+import { loadRound } from './lib/load.js'
 import { startChild, waitForReady, type Child } from './lib/processes.js'
+import { cpuText, printSummary, roundLine, type Round } from './lib/report.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const ENTRIES = { gateway: 'apps/gateway/dist/server.js', assignment: 'apps/assignment/dist/server.js', analytics: 'apps/analytics/dist/main.js' }
@@ -27,7 +28,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP_SECONDS = 3
 const ROUNDS = 2
 const TARGET = { ratio: 0.5, p99Ms: 10, drainLagS: 2 }
-const MiB = 1024 * 1024
 
 const missing = [...Object.values(ENTRIES), 'packages/devstack/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)))
 if (missing.length) {
@@ -43,9 +43,6 @@ const { default: pg } = await import('pg')
 
 const log = (message: string) => console.log(`[bench] ${message}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-const fmt = (r: Pick<RoundResult, 'rps' | 'p50' | 'p99'>) =>
-  `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`
 
 exitOnSignals()
 try {
@@ -169,14 +166,12 @@ async function main() {
       'load generator': () => [process.pid],
     },
   }
-  const round = async (target: 'bare' | 'assignment', seconds: number) => {
+  const round = async (target: 'bare' | 'assignment', seconds: number): Promise<Round> => {
     const stopMeter = startCpuMeter(processes[target])
     const result = await loadRound({ url: `${base(target === 'bare' ? ports.bare : ports.assignment)}${path}`, token, seconds, connections: CONNECTIONS })
     assertAlive()
     return { ...result, cpu: stopMeter(result.completed) }
   }
-  type Round = Awaited<ReturnType<typeof round>>
-  const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')
 
   const loadBefore = loadavg()[0]!
   const memoryBefore = await usedMemory()
@@ -191,54 +186,40 @@ async function main() {
   const backlogAtEnd: number[] = []
   for (let i = 1; i <= ROUNDS; i++) {
     bare.push(await round('bare', SECONDS))
-    log(`bare #${i}:       ${fmt(bare.at(-1)!)}  CPU µs/request: ${cpuText(bare.at(-1)!.cpu)}`)
+    log(`bare #${i}:       ${roundLine(bare.at(-1)!)}  CPU µs/request: ${cpuText(bare.at(-1)!.cpu)}`)
     assignment.push(await round('assignment', SECONDS))
     backlogAtEnd.push(await redis.xlen(keys.stream))
     lags.push(await drainLag())
-    log(`assignment #${i}: ${fmt(assignment.at(-1)!)}  backlog at end ${backlogAtEnd.at(-1)}, drained ${lags.at(-1)!.toFixed(2)} s later`)
+    log(`assignment #${i}: ${roundLine(assignment.at(-1)!)}  backlog at end ${backlogAtEnd.at(-1)}, drained ${lags.at(-1)!.toFixed(2)} s later`)
     log(`  CPU µs/request: ${cpuText(assignment.at(-1)!.cpu)}`)
   }
   clearInterval(sampler)
 
-  const all = [...warmups, ...bare, ...assignment]
-  const failures = all.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
+  const failures = [...warmups, ...bare, ...assignment].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
   const assignedByLoad = [warmups[1]!, ...assignment].reduce((n, r) => n + r.ok, 0)
   const hlen = await redis.hlen(keys.hash)
   const entries = hlen - hlenBefore
-  const memoryAfter = await usedMemory()
-  const hashBytes = Number(await redis.call('MEMORY', 'USAGE', keys.hash, 'SAMPLES', '0'))
-  const streamBytes = Number((await redis.call('MEMORY', 'USAGE', keys.stream, 'SAMPLES', '0')) ?? 0)
-
-  const meanCpu = (rs: Round[]) =>
-    Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
-  const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
-  const a = avg(assignment)
-  const b = avg(bare)
-  const ratio = a.rps / b.rps
-  const maxLag = Math.max(...lags)
-  const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
-  const ratioOk = ratio >= TARGET.ratio
-  const p99Ok = a.p99 <= TARGET.p99Ms
-  // Keeping up: the backlog never exceeds one second of assignment traffic and empties soon after the load.
-  const drainOk = maxLag <= TARGET.drainLagS && maxBacklog <= a.rps
-  const perMillion = (bytes: number, n: number) => ((bytes / n) * 1e6) / MiB
-
-  console.log(`
-==================== assignment benchmark (mean of ${ROUNDS} × ${SECONDS} s rounds, ${CONNECTIONS} connections) ====================
-assignment: ${fmt(a)}   (full service: JWT verify, schema validation, one Lua call per request)
-bare:       ${fmt(b)}   (Fastify, same route and JSON body parsed, constant reply; NO JWT verification, token still sent)
-CPU µs per request (mean): ${cpuText(meanCpu(assignment))} | bare route: ${cpuText(meanCpu(bare))}
-ratio (assignment / bare req/s): ${ratio.toFixed(3)}   target ≥ ${TARGET.ratio}: ${verdict(ratioOk)}
-assignment p99: ${a.p99.toFixed(1)} ms   target ≤ ${TARGET.p99Ms} ms: ${verdict(p99Ok)}
-drain lag after load: ${lags.map((l) => `${l.toFixed(2)} s`).join(', ')}; max stream backlog ${maxBacklog} entries (sampled every 500 ms), at round end ${backlogAtEnd.join(', ')}
-  keeps up (lag ≤ ${TARGET.drainLagS} s and backlog ≤ 1 s of traffic): ${verdict(drainOk)}
-sticky assignments: ${entries} new in Redis, ${assignedByLoad} 2xx answers counted by autocannon (in flight at round ends: ${entries - assignedByLoad}); non-2xx/errors/timeouts over all rounds: ${failures}
-redis memory per 1M sticky assignments (36-char user ids, 2 variants, redis appendonly off):
-  ${perMillion(hashBytes, hlen).toFixed(1)} MiB (MEMORY USAGE of the assignments hash, ${(hashBytes / MiB).toFixed(1)} MiB / ${hlen} entries)
-  ${perMillion(memoryAfter - memoryBefore, entries).toFixed(1)} MiB (used_memory delta over the run, after the drain emptied the stream; stream now ${streamBytes} B)
-  stream entries are deleted once drained, so the steady-state cost is the hash plus the per-variant counts.
-machine: ${availableParallelism()} CPUs, 1-min load average ${loadBefore.toFixed(1)} before the load, ${loadavg()[0]!.toFixed(1)} after (the load generator shares the machine; other work skews both routes)
-overall: ${verdict(ratioOk && p99Ok && drainOk)}`)
+  printSummary({
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    bare,
+    assignment,
+    lags,
+    backlogAtEnd,
+    maxBacklog,
+    target: TARGET,
+    memory: {
+      hashBytes: Number(await redis.call('MEMORY', 'USAGE', keys.hash, 'SAMPLES', '0')),
+      hashEntries: hlen,
+      usedDelta: (await usedMemory()) - memoryBefore,
+      newEntries: entries,
+      streamBytes: Number((await redis.call('MEMORY', 'USAGE', keys.stream, 'SAMPLES', '0')) ?? 0),
+    },
+    assignedByLoad,
+    failures,
+    machine: { cpus: availableParallelism(), loadBefore, loadAfter: loadavg()[0]! },
+  })
 
   // autocannon does not count answers still in flight when a round ends: at most one per connection.
   const uncounted = entries - assignedByLoad

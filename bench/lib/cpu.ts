@@ -38,25 +38,24 @@ export const pidsMatching = (pattern: RegExp): number[] => {
 
 type PidSource = () => (number | undefined)[]
 
-/** CPU used by each named group of processes between start() and the returned stop(units), in µs per unit. */
+const readGroup = (source: PidSource) =>
+  new Map(source().flatMap((pid) => (pid === undefined ? [] : [[pid, cpuSeconds(pid)] as const])))
+
+/**
+ * CPU used by each named group of processes between start and the returned stop(units), in µs per
+ * unit. A process that joins a group meanwhile (a new database connection) counts from its start.
+ */
 export const startCpuMeter = (groups: Record<string, PidSource>) => {
-  const pids = Object.fromEntries(Object.entries(groups).map(([name, source]) => [name, source().filter((p) => p !== undefined)]))
-  const read = (name: string) => pids[name]!.map((pid) => cpuSeconds(pid))
-  const before = Object.fromEntries(Object.keys(pids).map((name) => [name, read(name)]))
+  const before = Object.fromEntries(Object.entries(groups).map(([name, source]) => [name, readGroup(source)]))
   return (units: number): Record<string, number> => {
     const perUnit: Record<string, number> = {}
-    for (const name of Object.keys(pids)) {
-      const after = read(name)
+    for (const [name, source] of Object.entries(groups)) {
       let used = 0
-      let known = false
-      after.forEach((a, i) => {
-        const b = before[name]![i]
-        if (a !== undefined && b !== undefined) {
-          used += a - b
-          known = true
-        }
-      })
-      if (known && units > 0) perUnit[name] = (used / units) * 1e6
+      for (const [pid, after] of readGroup(source)) {
+        const start = before[name]!.has(pid) ? before[name]!.get(pid) : 0
+        if (after !== undefined && start !== undefined) used += after - start
+      }
+      if (units > 0) perUnit[name] = (used / units) * 1e6
     }
     return perUnit
   }
