@@ -1,6 +1,7 @@
 import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import { analyzeExperiment } from '@experiments/stats'
 import { Queue } from 'bullmq'
+import { reattribute } from '../../apps/analytics/src/conversions/conversion-store.js'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
@@ -206,5 +207,28 @@ describe('conversions through the system', () => {
     } finally {
       await maintenance.close()
     }
+  })
+
+  it('the sweep attributes a recent waiting conversion whose assignment was stored without it (the race), and leaves old ones alone', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    const batch = events(experiment.id, ['racer', 'old-timer'])
+    await sendConversions(gateway, tenant, batch)
+    await eventually(async () => (await stored(batch.map((e) => e.eventId))) === 2, 10_000, 'stored')
+    await db.updateTable('conversions').set({ received_at: new Date(Date.now() - 3_600_000) }).where('event_id', '=', batch[1]!.eventId).execute()
+    const variantId = experiment.variants[0]!.id
+    await db
+      .insertInto('assignments')
+      .values(['racer', 'old-timer'].map((user_id) => ({ experiment_id: experiment.id, user_id, variant_id: variantId, assigned_at: new Date(Date.now() - 7_200_000) })))
+      .execute()
+    // This file's workers also sweep every 500 ms; either sweep may be the one that moves it.
+    await reattribute(db, { limit: 100, withinSeconds: 600 })
+    const rows = await db.selectFrom('conversions').select(['event_id', 'attribution']).where('event_id', 'in', batch.map((e) => e.eventId)).execute()
+    expect(Object.fromEntries(rows.map((r) => [r.event_id, r.attribution]))).toEqual({
+      [batch[0]!.eventId]: 'attributed',
+      [batch[1]!.eventId]: 'not_assigned',
+    })
+    const { body } = await api('GET', `/api/experiments/${experiment.id}/results`)
+    expect(body.data.variants[0].results).toEqual([{ metric: 'conversion', conversions: 1, events: 1, totalValue: 1 }])
+    expect(body.data.unattributed).toEqual([{ metric: 'conversion', notAssigned: 1, beforeAssignment: 0 }])
   })
 })

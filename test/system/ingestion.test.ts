@@ -54,7 +54,7 @@ describe('POST /api/conversions', () => {
     expect(job!.data.tenantId).toBe(tenant)
     expect(job!.data.events[0]).toMatchObject({ eventId: batch[0]!.eventId, metric: 'conversion', value: 1 })
     expect(Math.abs(Date.parse(job!.data.events[0].timestamp) - sentAt)).toBeLessThan(5000)
-    expect(job!.data.events[1]).toMatchObject({ metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05.000Z' })
+    expect(job!.data.events[1]).toMatchObject({ metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05Z' })
   })
 
   it('POST /api/experiments/:id/conversions takes the experiment from the path', async () => {

@@ -59,6 +59,10 @@ export const buildApp = async (deps: GatewayDeps) => {
   const eventsConnection = deps.blockingRedis()
   eventsConnection.on('error', (err) => app.log.warn({ err }, 'redis connection of compute-results events failed'))
   const computeEvents = new QueueEvents(QUEUE.computeResults, { connection: eventsConnection, prefix: QUEUE_PREFIX })
+  const logBullError = (err: Error) => app.log.warn({ err }, 'BullMQ connection error')
+  conversionsQueue.on('error', logBullError)
+  computeQueue.on('error', logBullError)
+  computeEvents.on('error', logBullError)
   app.addHook('onClose', async () => {
     await Promise.all([conversionsQueue.close(), computeQueue.close(), computeEvents.close()])
   })

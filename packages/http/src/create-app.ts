@@ -85,15 +85,19 @@ export const createHttpApp = async (options: HttpAppOptions) => {
   // An empty body with a JSON content type (curl -H 'content-type: application/json' -X POST …/start)
   // means "no body", as for bodiless actions; anything else goes through Fastify's safe JSON parser.
   const parseJson = app.getDefaultJsonParser('error', 'error')
+  // JSON can carry U+0000 only as the escape \u0000, so only bodies whose text holds it are walked.
+  const mayHoldNul = new WeakSet<object>()
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
-  )
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).includes('\\u0000')) mayHoldNul.add(request)
+    return body === '' ? done(null, undefined) : parseJson(request, body as string, done)
+  })
   app.addHook('preValidation', async (request) => {
+    const inUrl = request.url.includes('%00')
     const details = [
-      ...nulCharacterDetails(request.params, 'params'),
-      ...nulCharacterDetails(request.query, 'querystring'),
-      ...nulCharacterDetails(request.body, 'body'),
+      ...(inUrl ? nulCharacterDetails(request.params, 'params') : []),
+      ...(inUrl ? nulCharacterDetails(request.query, 'querystring') : []),
+      ...(mayHoldNul.has(request) ? nulCharacterDetails(request.body, 'body') : []),
     ]
     if (details.length) throw new ValidationFailed(details.map((d) => d.message).join('; '), details)
   })

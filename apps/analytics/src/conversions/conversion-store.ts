@@ -34,11 +34,13 @@ export const recordConversions = async (db: Kysely<DB>, tenantId: string, events
 
 /**
  * Attributes conversions that arrived before their user's assignment reached PostgreSQL: for the
- * given (experiment, user) pairs, or (a sweep) for up to `limit` waiting conversions of any user.
+ * given (experiment, user) pairs (the drain does this as it stores assignments), or, as a sweep for
+ * the rare race between the two, for up to `limit` waiting conversions received in the last
+ * `withinSeconds`.
  */
 export const reattribute = async (
   db: Kysely<DB>,
-  scope: { pairs: { experimentId: string; userId: string }[] } | { limit: number },
+  scope: { pairs: { experimentId: string; userId: string }[] } | { limit: number; withinSeconds: number },
 ): Promise<number> => {
   const filter =
     'pairs' in scope
@@ -46,7 +48,8 @@ export const reattribute = async (
           ${scope.pairs.map((p) => p.experimentId)}::text[], ${scope.pairs.map((p) => p.userId)}::text[]))`
       : sql`c.ctid in (select w.ctid from conversions w
           join assignments wa on wa.experiment_id = w.experiment_id and wa.user_id = w.user_id
-          where w.attribution = 'not_assigned' limit ${scope.limit})`
+          where w.attribution = 'not_assigned' and w.received_at > now() - make_interval(secs => ${scope.withinSeconds})
+          limit ${scope.limit})`
   if ('pairs' in scope && scope.pairs.length === 0) return 0
   const result = await sql<{ changed: number }>`
     with changed as (

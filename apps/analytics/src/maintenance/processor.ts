@@ -11,6 +11,9 @@ export const MAINTENANCE_JOBS = {
 } as const
 
 const SWEEP_LIMIT = 5000
+// The drain attributes waiting conversions as it stores assignments; the sweep only catches the
+// race of a conversion and its assignment stored at the same moment, so recent ones suffice.
+const SWEEP_WINDOW_SECONDS = 600
 
 /** Periodic housekeeping, run by BullMQ job schedulers so one worker of many does each tick. */
 export const makeMaintenanceProcessor = (deps: { db: Kysely<DB>; publisher: ConfigPublisher }) => async (job: Pick<Job, 'name'>) => {
@@ -18,7 +21,7 @@ export const makeMaintenanceProcessor = (deps: { db: Kysely<DB>; publisher: Conf
     case MAINTENANCE_JOBS.completeEnded:
       return { completed: await completeEndedExperiments(deps) }
     case MAINTENANCE_JOBS.reattributeSweep:
-      return { reattributed: await reattribute(deps.db, { limit: SWEEP_LIMIT }) }
+      return { reattributed: await reattribute(deps.db, { limit: SWEEP_LIMIT, withinSeconds: SWEEP_WINDOW_SECONDS }) }
     default:
       throw new UnrecoverableError(`unknown maintenance job ${job.name}`)
   }

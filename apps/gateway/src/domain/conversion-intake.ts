@@ -50,7 +50,8 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
             userId: e.userId,
             metric: e.metric ?? DEFAULT_METRIC,
             value: e.value ?? 1,
-            timestamp: e.timestamp ? new Date(e.timestamp).toISOString() : defaultTimestamp,
+            // Already checked as ISO-8601 date-time; PostgreSQL reads it as sent.
+            timestamp: e.timestamp ?? defaultTimestamp,
           }),
         ),
       }

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import * as experiments from './0001-experiments.js'
 import * as assignments from './0002-assignments.js'
 import * as conversions from './0003-conversions.js'
+import * as waitingByArrival from './0004-waiting-conversions-by-arrival.js'
 
 /** Every migration, in order. Names are never changed once shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-experiments': experiments,
   '0002-assignments': assignments,
   '0003-conversions': conversions,
+  '0004-waiting-conversions-by-arrival': waitingByArrival,
 }
