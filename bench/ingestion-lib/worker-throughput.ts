@@ -1,0 +1,80 @@
+import { CONVERSION_BACKLOG_KEY, QUEUE, type ConversionJob } from '@experiments/contracts'
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import pg from 'pg'
+import type { BenchEvent } from './events.js'
+
+// The gateway's options for a conversions job (apps/gateway/src/domain/conversion-intake.ts).
+const JOB_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } }
+const PENDING = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export const PLAIN_TABLE = 'bench_plain_conversions'
+
+/** A scratch table with the columns and primary key of `conversions`, nothing else. */
+export const createPlainTable = async (db: pg.Client) => {
+  await db.query(`create table ${PLAIN_TABLE} (like conversions including defaults)`)
+  await db.query(`alter table ${PLAIN_TABLE} add primary key (tenant_id, event_id)`)
+}
+
+/** `n` connected pg clients for the baseline. */
+export const openClients = (url: string, n: number) =>
+  Promise.all(
+    Array.from({ length: n }, async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      return client
+    }),
+  )
+
+/** Baseline: the same batches, each one plain unnest INSERT … ON CONFLICT DO NOTHING, on all `clients` at once. Seconds taken. */
+export const plainInsert = async (clients: pg.Client[], tenantId: string, batches: BenchEvent[][]) => {
+  let next = 0
+  const start = performance.now()
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = next++; i < batches.length; i = next++) {
+        const events = batches[i]!
+        await client.query(
+          `insert into ${PLAIN_TABLE} (tenant_id, event_id, experiment_id, user_id, metric, value, occurred_at, attribution)
+           select $1, t.*, 'plain' from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::timestamptz[]) as t
+           on conflict do nothing`,
+          [
+            tenantId,
+            events.map((e) => e.eventId),
+            events.map((e) => e.experimentId),
+            events.map((e) => e.userId),
+            events.map((e) => e.metric),
+            events.map((e) => e.value),
+            events.map((e) => e.timestamp),
+          ],
+        )
+      }
+    }),
+  )
+  return (performance.now() - start) / 1000
+}
+
+/** Puts one `conversions` job per batch on the (paused) queue, as the gateway would, backlog counter included. */
+export const enqueueBatches = async (queue: Queue, redis: Redis, tenantId: string, batches: BenchEvent[][]) => {
+  for (let i = 0; i < batches.length; i += 250) {
+    const chunk = batches.slice(i, i + 250)
+    await queue.addBulk(chunk.map((events) => ({ name: QUEUE.conversions, data: { tenantId, events } satisfies ConversionJob, opts: JOB_OPTIONS })))
+    await redis.incrby(CONVERSION_BACKLOG_KEY, chunk.reduce((n, b) => n + b.length, 0))
+  }
+}
+
+/**
+ * Resumes the paused queue and returns the seconds until no conversions job is left waiting or
+ * active (jobs are removed on completion, after their statement committed). Polls every 20 ms.
+ */
+export const drainSeconds = async (queue: Queue, timeoutS = 300) => {
+  const start = performance.now()
+  await queue.resume()
+  for (;;) {
+    const counts = await queue.getJobCounts(...PENDING)
+    if (PENDING.every((state) => !counts[state])) return (performance.now() - start) / 1000
+    if (performance.now() - start > timeoutS * 1000) throw new Error(`conversions queue not drained after ${timeoutS} s: ${JSON.stringify(counts)}`)
+    await sleep(20)
+  }
+}

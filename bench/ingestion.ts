@@ -1,0 +1,322 @@
+/**
+ * `npm run bench:ingestion`: conversion ingestion, each figure against a baseline of the same run.
+ *
+ *  (a) POST /api/conversions (batches of 100 events) on the gateway against a bare Fastify route
+ *      that parses the same body and answers 202; autocannon, 50 connections, alternating rounds.
+ *      The conversions queue is paused meanwhile (the worker idles) and emptied after each round,
+ *      so the two HTTP servers compete only with the load generator and Redis.
+ *  (b) analytics worker throughput into PostgreSQL (jobs enqueued while the queue is paused, then
+ *      resumed) against plain unnest INSERT … ON CONFLICT DO NOTHING of the same rows with pg.
+ *  (c) end-to-end lag from the gateway's 202 until the event is counted in PostgreSQL.
+ *  (d) compute-results latency for a 10M-participant experiment against GET /health.
+ *
+ * A private redis-server without persistence and a throwaway database. Exits 1 only when the run
+ * is invalid (failed requests, lost events, a crashed service). BENCH_SECONDS (default 10) sets a
+ * measured HTTP round; BENCH_WORKER_JOBS (default 2000) the jobs per worker round; BENCH_LAG_RATE
+ * (default 50) batches/s for (c); BENCH_CPU_PROF=<dir> runs gateway and worker with --cpu-prof.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
+import { pidsMatching, startCpuMeter } from './lib/cpu.js'
+import { startChild, waitForReady, type Child } from './lib/processes.js'
+import { seedTenMillion, sequentialMs } from './ingestion-lib/compute-latency.js'
+import { assignmentRows, BATCH_SIZE, batchBody, eventBatch, USER_POOL, type BenchEvent } from './ingestion-lib/events.js'
+import { postRound, type RoundResult } from './ingestion-lib/http-load.js'
+import { measureLag } from './ingestion-lib/lag.js'
+import { summary } from './ingestion-lib/percentiles.js'
+import { createPlainTable, drainSeconds, enqueueBatches, openClients, PLAIN_TABLE, plainInsert } from './ingestion-lib/worker-throughput.js'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ENTRIES = { gateway: 'apps/gateway/dist/server.js', analytics: 'apps/analytics/dist/main.js' }
+const CONNECTIONS = 50
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const WARMUP_SECONDS = 3
+const ROUNDS = 2
+const WORKER_JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 2000)
+const WORKER_WARMUP_JOBS = 300
+const WORKER_CONCURRENCY = Number(process.env.ANALYTICS_CONCURRENCY ?? 4)
+const LAG = { perSecond: Number(process.env.BENCH_LAG_RATE ?? 50), seconds: 10 }
+const COMPUTE_CALLS = 50
+const TARGET = { http: 0.6, worker: 0.5, computeMs: 50 }
+const TENANT = 'bench'
+
+const missing = [...Object.values(ENTRIES), 'packages/devstack/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)))
+if (missing.length) {
+  console.error(`[bench] not built (missing ${missing.join(', ')}): run \`npm run build\` first`)
+  process.exit(1)
+}
+// Imported only now: they resolve to the workspace packages' dist.
+const { benchDatabase, benchRedis } = await import('./lib/stack.js')
+const { freePort, signToken } = await import('@experiments/devstack')
+const { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } = await import('@experiments/contracts')
+const { Queue } = await import('bullmq')
+const { Redis } = await import('ioredis')
+const { default: pg } = await import('pg')
+
+const log = (message: string) => console.log(`[bench] ${message}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+const ms = (x: number) => `${x.toFixed(1)} ms`
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
+const fmt = (r: Pick<RoundResult, 'rps' | 'p50' | 'p99'>) =>
+  `${Math.round(r.rps)} req/s (${Math.round(r.rps * BATCH_SIZE)} events/s)  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}`
+
+exitOnSignals()
+try {
+  await main()
+} catch (error) {
+  console.error(`[bench] failed: ${(error as Error).stack ?? error}`)
+  process.exitCode = 1
+} finally {
+  await cleanupAll()
+}
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-ingestion-'))
+  onCleanup('temp dir', async () => rmSync(tmp, { recursive: true, force: true }))
+  const database = await benchDatabase(tmp)
+  const redisServer = await benchRedis(tmp)
+  log(`postgres: ${database.note}`)
+  log(`redis: private redis-server ${redisServer.url}, appendonly no, no RDB snapshots`)
+
+  const secret = randomBytes(32).toString('hex')
+  const token = signToken(secret, { tenantId: TENANT, scope: 'experiments:read experiments:write events:write', ttlSeconds: 3600 })
+  const ports = { gateway: await freePort(), analytics: await freePort(), bare: await freePort() }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisServer.url,
+    JWT_SECRET: secret,
+    GATEWAY_PORT: String(ports.gateway),
+    ANALYTICS_PORT: String(ports.analytics),
+    BARE_PORT: String(ports.bare),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // (a) queues every accepted batch without draining it: the backpressure limit must not answer 429.
+    INGEST_MAX_BACKLOG: String(1e12),
+    ANALYTICS_CONCURRENCY: String(WORKER_CONCURRENCY),
+  }
+  const base = (port: number) => `http://127.0.0.1:${port}`
+  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+
+  // The gateway migrates the database first, so the analytics worker does not race it.
+  const gateway = startChild('gateway', [...profileArgs, join(ROOT, ENTRIES.gateway)], env)
+  await waitForReady(gateway, `${base(ports.gateway)}/ready`)
+  const children: Child[] = [
+    gateway,
+    startChild('analytics', [...profileArgs, join(ROOT, ENTRIES.analytics)], env),
+    startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], env),
+  ]
+  await Promise.all([waitForReady(children[1]!, `${base(ports.analytics)}/ready`), waitForReady(children[2]!, `${base(ports.bare)}/ready`)])
+  const assertAlive = () => {
+    const dead = children.map((c) => c.exited()).filter(Boolean)
+    if (dead.length) throw new Error(dead.join('; '))
+  }
+
+  const call = async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await response.json()) as { data: Record<string, unknown> }
+    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`)
+    return json.data
+  }
+  const newExperiment = async (name: string) => {
+    const created = await call('POST', `${base(ports.gateway)}/api/experiments`, {
+      name,
+      variants: [
+        { name: 'control', splitPercentage: 50 },
+        { name: 'treatment', splitPercentage: 50 },
+      ],
+    })
+    const id = String(created.id)
+    await call('POST', `${base(ports.gateway)}/api/experiments/${id}/start`)
+    const variants = (created.variants as { id: string }[]).map((v) => v.id) as [string, string]
+    return { id, variants }
+  }
+
+  const db = new pg.Client({ connectionString: database.url })
+  await db.connect()
+  onCleanup('bench pg client', () => db.end())
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null })
+  onCleanup('bench redis client', () => redis.quit())
+  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  onCleanup('bench queue', () => queue.close())
+
+  const experiment = await newExperiment('ingestion benchmark')
+  const assigned = assignmentRows(experiment.variants)
+  await db.query(
+    `insert into assignments (experiment_id, user_id, variant_id, assigned_at)
+     select $1, u, v, now() - interval '1 day' from unnest($2::text[], $3::text[]) as t(u, v)`,
+    [experiment.id, assigned.users, assigned.variants],
+  )
+  await createPlainTable(db)
+  log(`experiment ${experiment.id} running; ${assigned.users.length} of ${USER_POOL} users assigned; ${availableParallelism()} CPUs`)
+
+  // ---------------------------------------------------------------- (a) HTTP intake
+  await queue.pause()
+  // autocannon stops without waiting for answers in flight: let the gateway enqueue those first.
+  const emptyQueue = async () => {
+    await sleep(1000)
+    await queue.drain(true)
+    await redis.set(CONVERSION_BACKLOG_KEY, 0)
+  }
+  const databaseName = new URL(database.url).pathname.slice(1)
+  // Backends of this database only; the title may carry a cluster name first ("postgres: 15/main: postgres bench_…").
+  const backends = () => pidsMatching(new RegExp(`^postgres: (?:\\S+: )?\\S+ ${databaseName} `))
+  const processes = {
+    bare: { bare: () => [children[2]!.process.pid], 'load generator': () => [process.pid] },
+    gateway: {
+      gateway: () => [gateway.process.pid],
+      redis: () => [redisServer.pid],
+      [`postgres (${databaseName})`]: backends,
+      'load generator': () => [process.pid],
+    },
+  }
+  const round = async (target: 'bare' | 'gateway', seconds: number) => {
+    const stopMeter = startCpuMeter(processes[target])
+    const result = await postRound({
+      url: `${base(target === 'bare' ? ports.bare : ports.gateway)}/api/conversions`,
+      token,
+      seconds,
+      connections: CONNECTIONS,
+      body: () => batchBody(eventBatch(experiment.id)),
+    })
+    const cpu = stopMeter(result.completed)
+    assertAlive()
+    if (target === 'gateway') await emptyQueue()
+    return { ...result, cpu }
+  }
+  type Round = Awaited<ReturnType<typeof round>>
+  const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')
+
+  log(`(a) ${CONNECTIONS} connections, ${BATCH_SIZE} events per request; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} × ${SECONDS} s rounds alternating`)
+  const loadBefore = loadavg()[0]!
+  const warmups = [await round('bare', WARMUP_SECONDS), await round('gateway', WARMUP_SECONDS)]
+  const bare: Round[] = []
+  const intake: Round[] = []
+  for (let i = 1; i <= ROUNDS; i++) {
+    bare.push(await round('bare', SECONDS))
+    log(`bare #${i}:    ${fmt(bare.at(-1)!)}  CPU µs/request: ${cpuText(bare.at(-1)!.cpu)}`)
+    intake.push(await round('gateway', SECONDS))
+    log(`gateway #${i}: ${fmt(intake.at(-1)!)}  CPU µs/request: ${cpuText(intake.at(-1)!.cpu)}`)
+  }
+  const httpFailures = [...warmups, ...bare, ...intake].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
+  const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
+  const a = { gateway: avg(intake), bare: avg(bare) }
+  const httpRatio = a.gateway.rps / a.bare.rps
+
+  // ---------------------------------------------------------------- (b) worker throughput
+  log(`(b) warm-up of ${WORKER_WARMUP_JOBS} batches, then ${ROUNDS} rounds alternating: ${WORKER_JOBS} batches × ${BATCH_SIZE} events by plain INSERT (${WORKER_CONCURRENCY} clients), then as jobs through the worker (concurrency ${WORKER_CONCURRENCY})`)
+  const clients = await openClients(database.url, WORKER_CONCURRENCY)
+  onCleanup('baseline pg clients', () => Promise.all(clients.map((c) => c.end())))
+  let lostEvents = 0
+  const workerRound = async (label: string, jobs: number) => {
+    const tenantId = `${TENANT}-${label.replace(/\W/g, '')}`
+    const batches: BenchEvent[][] = Array.from({ length: jobs }, () => eventBatch(experiment.id))
+    const events = jobs * BATCH_SIZE
+    let meter = startCpuMeter({ postgres: backends, 'bench process (pg clients)': () => [process.pid] })
+    const plainSeconds = await plainInsert(clients, tenantId, batches)
+    const plainCpu = meter(events)
+    await queue.pause()
+    await enqueueBatches(queue, redis, tenantId, batches)
+    meter = startCpuMeter({ analytics: () => [children[1]!.process.pid], postgres: backends, redis: () => [redisServer.pid] })
+    const workerSeconds = await drainSeconds(queue)
+    const workerCpu = meter(events)
+    assertAlive()
+    const counted = async (table: string) =>
+      (await db.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenantId])).rows[0]!.n
+    const [stored, plainStored] = [await counted('conversions'), await counted(PLAIN_TABLE)]
+    lostEvents += events - stored + (events - plainStored)
+    log(`${label}: plain ${Math.round(events / plainSeconds)} events/s (${plainSeconds.toFixed(2)} s), worker ${Math.round(events / workerSeconds)} events/s (${workerSeconds.toFixed(2)} s); stored ${stored} / ${plainStored} of ${events}`)
+    log(`  CPU µs/event: worker: ${cpuText(workerCpu)} | plain: ${cpuText(plainCpu)}`)
+    return { plain: events / plainSeconds, worker: events / workerSeconds, plainCpu, workerCpu }
+  }
+  await workerRound('warmup', WORKER_WARMUP_JOBS)
+  const worker: Awaited<ReturnType<typeof workerRound>>[] = []
+  for (let i = 1; i <= ROUNDS; i++) worker.push(await workerRound(`round #${i}`, WORKER_JOBS))
+  const failedJobs = (await queue.getJobCounts('failed')).failed ?? 0
+  const b = { plain: mean(worker.map((w) => w.plain)), worker: mean(worker.map((w) => w.worker)) }
+  const workerRatio = b.worker / b.plain
+  const aggregates = await db.query(
+    `select variant_id, events, converters from metric_aggregates where experiment_id = $1 order by variant_id`,
+    [experiment.id],
+  )
+
+  // ---------------------------------------------------------------- (c) end-to-end lag
+  log(`(c) ${LAG.perSecond} batches/s (${LAG.perSecond * BATCH_SIZE} events/s) to the gateway for ${LAG.seconds} s, worker running`)
+  const lagRun = await measureLag({ url: `${base(ports.gateway)}/api/conversions`, token, experimentId: experiment.id, tenantId: TENANT, ...LAG, db })
+  assertAlive()
+  const c = summary(lagRun.lags)
+  const lagLoad = (LAG.perSecond * BATCH_SIZE) / b.worker
+  const lagFailures = Object.entries(lagRun.statuses).filter(([status]) => status !== '202').reduce((n, [, count]) => n + count, 0)
+  log(`sent ${lagRun.batches} batches in ${lagRun.sendSeconds.toFixed(2)} s, answers ${JSON.stringify(lagRun.statuses)}; ${c.n} sampled events counted, ${lagRun.neverSeen} never seen`)
+
+  // ---------------------------------------------------------------- (d) compute-results
+  const big = await newExperiment('compute-results benchmark (10M participants)')
+  await seedTenMillion(db, big.id, big.variants)
+  const computeUrl = `${base(ports.gateway)}/api/experiments/${big.id}/compute-results`
+  const first = await call('POST', computeUrl, {})
+  const sampleSizes = (first.variants as { sampleSize: number }[]).map((v) => v.sampleSize)
+  if (sampleSizes.reduce((s, n) => s + n, 0) !== 10_000_000) throw new Error(`compute-results saw sample sizes ${sampleSizes.join(', ')}`)
+  const compute = summary(await sequentialMs(COMPUTE_CALLS, async () => void (await call('POST', computeUrl, {}))))
+  const health = summary(
+    await sequentialMs(COMPUTE_CALLS, async () => {
+      const response = await fetch(`${base(ports.gateway)}/health`)
+      await response.arrayBuffer()
+      if (!response.ok) throw new Error(`GET /health: ${response.status}`)
+    }),
+  )
+  assertAlive()
+  // Deduplication joins only calls made while one is pending: every sequential call must have computed.
+  const snapshots = (await db.query<{ n: number }>('select count(*)::int as n from result_snapshots where experiment_id = $1', [big.id])).rows[0]!.n
+
+  const results = {
+    http: httpRatio >= TARGET.http,
+    worker: workerRatio >= TARGET.worker,
+    compute: compute.p50 < TARGET.computeMs && compute.p99 < TARGET.computeMs,
+  }
+  const meanCpu = (rs: { cpu: Record<string, number> }[]) => Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
+  console.log(`
+==================== ingestion benchmark (${availableParallelism()} CPUs, 1-min load ${loadBefore.toFixed(1)} before (a), ${loadavg()[0]!.toFixed(1)} now) ====================
+(a) POST /api/conversions, ${BATCH_SIZE} events per request, ${CONNECTIONS} connections, mean of ${ROUNDS} × ${SECONDS} s rounds
+    gateway: ${fmt(a.gateway)}   (JWT verify, schema validation, ownership check, one BullMQ job + INCRBY per request)
+    bare:    ${fmt(a.bare)}   (Fastify, same body parsed, constant-shape 202; NO JWT verification, token still sent)
+    CPU µs per request: gateway ${cpuText(meanCpu(intake))} | bare ${cpuText(meanCpu(bare))}
+    conversions queue paused during (a) (worker idle) and emptied after each gateway round
+    ratio gateway / bare req/s: ${httpRatio.toFixed(3)}   target ≥ ${TARGET.http}: ${verdict(results.http)}
+(b) worker into PostgreSQL, ${WORKER_JOBS} jobs × ${BATCH_SIZE} events per round, half of the events' users assigned, mean of ${ROUNDS} rounds
+    worker: ${Math.round(b.worker)} events/s   (BullMQ, concurrency ${WORKER_CONCURRENCY}; insert + attribution join + aggregate upserts, one statement per job)
+    plain:  ${Math.round(b.plain)} events/s   (pg, ${WORKER_CONCURRENCY} clients, unnest INSERT … ON CONFLICT DO NOTHING into a table with the same columns and PK)
+    aggregates of the experiment: ${aggregates.rows.map((r) => `${r.variant_id} events ${r.events} converters ${r.converters}`).join('; ')}
+    CPU µs per event: worker ${cpuText(meanCpu(worker.map((w) => ({ cpu: w.workerCpu }))))} | plain ${cpuText(meanCpu(worker.map((w) => ({ cpu: w.plainCpu }))))}
+    ratio worker / plain events/s: ${workerRatio.toFixed(3)}   target ≥ ${TARGET.worker}: ${verdict(results.worker)}
+(c) end-to-end lag, 202 → counted in PostgreSQL, ${LAG.perSecond} batches/s (${LAG.perSecond * BATCH_SIZE} events/s, ${lagLoad.toFixed(2)} of (b)'s worker rate) for ${LAG.seconds} s
+    p50 ${ms(c.p50)}  p99 ${ms(c.p99)}  over ${c.n} sampled events${lagLoad >= 0.8 ? ' (near or over the worker capacity: the lag mostly measures the growing backlog)' : ''} (first of each batch; polled every 10 ms, so each figure is an upper bound within 10 ms)
+(d) POST /api/experiments/:id/compute-results, 10,000,000 participants (5M per variant; 900k / 1M converters), ${COMPUTE_CALLS} sequential calls
+    the aggregate rows were written directly to PostgreSQL: compute-results reads only variants, variant_participants and
+    metric_aggregates, never raw assignments or conversions, so this is exactly what it reads for a 10M-participant experiment
+    each call computed afresh (${snapshots} snapshots stored for ${COMPUTE_CALLS + 1} calls, the first one untimed)
+    compute-results: p50 ${ms(compute.p50)}  p99 ${ms(compute.p99)}   GET /health on the gateway: p50 ${ms(health.p50)}  p99 ${ms(health.p99)}   ratio p50 ${(compute.p50 / health.p50).toFixed(1)}×
+    p50 and p99 under ${TARGET.computeMs} ms: ${verdict(results.compute)}
+overall: ${verdict(results.http && results.worker && results.compute)}`)
+
+  const invalid = [
+    httpFailures && `${httpFailures} failed requests in (a)`,
+    lostEvents && `${lostEvents} events of (b) not stored`,
+    failedJobs && `${failedJobs} failed conversions jobs`,
+    lagFailures && `${lagFailures} non-202 answers in (c)`,
+    lagRun.neverSeen && `${lagRun.neverSeen} sampled events of (c) never counted`,
+    snapshots !== COMPUTE_CALLS + 1 && `${snapshots} snapshots for ${COMPUTE_CALLS + 1} compute-results calls`,
+  ].filter(Boolean)
+  if (invalid.length) {
+    console.error(`[bench] INVALID run: ${invalid.join('; ')}`)
+    process.exitCode = 1
+  }
+}
