@@ -4,6 +4,9 @@ export const MAX_EVENTS_PER_BATCH = 1000
 /** How far in the future a conversion's timestamp may lie (clock skew between clients and us). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 
+/** An RFC 3339 date-time: date, time, optional fraction, Z or an offset. */
+export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
+
 const eventFields = {
   eventId: Type.String({ minLength: 1, maxLength: 128 }),
   userId: Type.String({ minLength: 1, maxLength: 256 }),
@@ -11,7 +14,8 @@ const eventFields = {
     Type.String({ pattern: '^[a-z0-9_.-]{1,64}$', description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
   ),
   value: Type.Optional(Type.Number()),
-  timestamp: Type.Optional(Type.String({ format: 'date-time' })),
+  /** ISO-8601 date-time; checked by the gateway, which parses it once for the future-skew rule too. */
+  timestamp: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ISO-8601 date-time, e.g. 2025-02-01T00:00:00Z' })),
 }
 
 export const ConversionEventInput = Type.Object(

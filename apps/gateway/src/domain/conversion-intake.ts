@@ -1,7 +1,7 @@
 import { CONVERSION_BACKLOG_KEY, QUEUE, type ConversionEvent, type ConversionJob } from '@experiments/contracts'
 import { ValidationFailed, type ErrorDetail } from '@experiments/http'
 import type { Redis } from '@experiments/redis'
-import { DEFAULT_METRIC, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
+import { DEFAULT_METRIC, ISO_DATE_TIME, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
 import type { Queue } from 'bullmq'
 import type { BacklogGuard } from './backlog-guard.js'
 import type { ExperimentOwnership } from './experiment-ownership.js'
@@ -33,8 +33,13 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
         if (foreign.has(event.experimentId)) {
           problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
         }
-        if (event.timestamp && Date.parse(event.timestamp) > receivedAt + MAX_FUTURE_SKEW_MS) {
-          problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp is more than 5 minutes in the future' })
+        if (event.timestamp !== undefined) {
+          const at = ISO_DATE_TIME.test(event.timestamp) ? Date.parse(event.timestamp) : Number.NaN
+          if (Number.isNaN(at)) {
+            problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp must be an ISO-8601 date-time such as 2025-02-01T00:00:00Z' })
+          } else if (at > receivedAt + MAX_FUTURE_SKEW_MS) {
+            problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp is more than 5 minutes in the future' })
+          }
         }
       })
       if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
