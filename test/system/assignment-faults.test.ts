@@ -11,6 +11,7 @@ import {
   connect,
   connectDb,
   eventually,
+  exited,
   inParallel,
   runningExperiment,
   spawnService,
@@ -90,7 +91,7 @@ describe('assignment durability', () => {
       await eventually(async () => (await pgRows(experiment.id)) === 500, 20_000, 'the drain')
     } finally {
       child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
+      await exited(child)
     }
     const keys = ['status', 'assignments', 'counts', 'assignmentStream'] as const
     await redis.del(...keys.map((k) => redisKeys[k](experiment.id)))
@@ -101,7 +102,8 @@ describe('assignment durability', () => {
     })
     let output = ''
     cli.stdout!.on('data', (chunk) => (output += chunk))
-    expect(await new Promise((r) => cli.once('exit', r))).toBe(0)
+    await exited(cli)
+    expect(cli.exitCode).toBe(0)
     expect(output).toContain(`${experiment.id}: rebuilt`)
 
     expect(await redisCount(experiment.id)).toBe(500)

@@ -1,4 +1,5 @@
-import { configPublisher, redisKeys } from '@experiments/contracts'
+import { configPublisher, QUEUE, QUEUE_PREFIX, redisKeys } from '@experiments/contracts'
+import { Queue } from 'bullmq'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis } from '@experiments/devstack'
 import { connectRedis, type Redis } from '@experiments/redis'
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeConversionProcessor } from '../../apps/analytics/src/conversions/processor.js'
 import { completeEndedExperiments } from '../../apps/analytics/src/maintenance/complete-ended.js'
 import { aTenant, bearer } from '../../test-support/tokens.js'
-import { connect, connectDb, eventually, events, inParallel, runningExperiment, sendConversions, spawnService, startGateway } from './system.js'
+import { connect, connectDb, eventually, events, exited, inParallel, runningExperiment, sendConversions, spawnService, startGateway } from './system.js'
 
 let db: Kysely<DB>
 let redis: Redis
@@ -31,6 +32,17 @@ const totals = async (experimentId: string) =>
     .select([sql<number>`coalesce(sum(events), 0)::int`.as('events'), sql<number>`coalesce(sum(value_sum), 0)`.as('value')])
     .where('experiment_id', '=', experimentId)
     .executeTakeFirstOrThrow()
+/** The conversions queue's job counts and the last failure reasons, for a timeout's message. */
+const queueReport = async () => {
+  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  try {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')
+    const failed = (await queue.getFailed(0, 4)).map((job) => job.failedReason)
+    return JSON.stringify({ counts, failed })
+  } finally {
+    await queue.close()
+  }
+}
 const unattributed = async (experimentId: string) =>
   (await db.selectFrom('unattributed_aggregates').select('not_assigned').where('experiment_id', '=', experimentId).executeTakeFirst())?.not_assigned ?? 0
 
@@ -93,12 +105,16 @@ describe('conversion faults', () => {
       await eventually(async () => (await totals(experiment.id)).events > 20_000, 30_000, 'the first worker to store some events')
       first.child.kill('SIGKILL')
     }
-    await new Promise((r) => first.child.once('exit', r))
+    await exited(first.child)
     const partial = (await totals(experiment.id)).events
     expect(partial).toBeLessThan(100_000)
     first = await worker()
     try {
-      await eventually(async () => (await totals(experiment.id)).events >= 100_000, 120_000, 'all 100,000 events to be counted')
+      await eventually(async () => (await totals(experiment.id)).events >= 100_000, 120_000, 'all 100,000 events to be counted').catch(
+        async (error) => {
+          throw new Error(`${(error as Error).message}; counted ${(await totals(experiment.id)).events}; queue ${await queueReport()}`)
+        },
+      )
       await new Promise((r) => setTimeout(r, 1000))
       const final = await totals(experiment.id)
       expect(final.events).toBe(100_000)
@@ -107,7 +123,7 @@ describe('conversion faults', () => {
       expect(Number(distinct.n)).toBe(5000)
     } finally {
       first.child.kill('SIGTERM')
-      await new Promise((r) => first.child.once('exit', r))
+      await exited(first.child)
     }
   }, 180_000)
 
@@ -153,7 +169,7 @@ describe('conversion faults', () => {
       )
     } finally {
       worker.child.kill('SIGTERM')
-      await new Promise((r) => worker.child.once('exit', r))
+      await exited(worker.child)
       await isolated.close().catch(() => {})
       ownRedis.disconnect()
       await ownDb.destroy()

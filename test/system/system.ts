@@ -152,3 +152,7 @@ export const sendConversions = async (gateway: Awaited<ReturnType<typeof startGa
   const response = await gateway.inject({ method: 'POST', url: '/api/conversions', headers: bearer(tenant, 'events:write'), payload: { events: batch } })
   return { status: response.statusCode, body: response.json(), headers: response.headers }
 }
+
+/** Resolves once `child` has exited, also when it already had (its 'exit' event is not replayed). */
+export const exited = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))

@@ -24,7 +24,9 @@ export type WorkerOptions = {
 export const startWorkers = async ({ db, redis, bullConnection, concurrency, log, completeEveryMs = 5000, sweepEveryMs = 5000 }: WorkerOptions) => {
   // Jobs take milliseconds, so a short lock lets another worker take over a dead worker's jobs
   // within seconds instead of BullMQ's default of about a minute.
-  const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000 }
+  // Every job is idempotent, so one that stalled several times (its workers died) is still safe to
+  // run again rather than to fail for good.
+  const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 20 }
   const workers = [
     new Worker(QUEUE.conversions, makeConversionProcessor({ db, redis }), { ...common, connection: bullConnection(), concurrency }),
     new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),

@@ -16,6 +16,8 @@ export const foldIntoAggregates = (leftNotAssigned: boolean): RawBuilder<unknown
   ), new_converters as (
     insert into converters (experiment_id, metric, user_id)
     select distinct experiment_id, metric, user_id from attributed
+    -- One order for every transaction: concurrent jobs for the same users wait, never deadlock.
+    order by 1, 2, 3
     on conflict do nothing
     returning experiment_id, metric, user_id
   ), converter_counts as (

@@ -12,6 +12,23 @@ const COUNTED_TTL_SECONDS = 7 * 86400
 // Compiled once: checking a 100-event job with the interpreter cost about 1 ms, a third of the worker's time.
 const conversionJob = Compile(ConversionJob)
 
+// PostgreSQL's codes for a transaction it aborted because of a concurrent one: deadlock, serialization.
+const CONFLICT_CODES = new Set(['40P01', '40001'])
+const CONFLICT_ATTEMPTS = 5
+
+/** Runs `work` again at once when PostgreSQL aborted it for a concurrent transaction, instead of waiting for BullMQ's backoff. */
+const retryOnConflict = async <T>(work: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (!code || !CONFLICT_CODES.has(code) || attempt >= CONFLICT_ATTEMPTS) throw error
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt))
+    }
+  }
+}
+
 /** Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter. */
 export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) =>
   async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
@@ -20,7 +37,7 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
       throw new UnrecoverableError(`malformed conversions job: ${problem?.instancePath} ${problem?.message}`)
     }
     const { tenantId, events } = job.data
-    const stored = await recordConversions(deps.db, tenantId, events)
+    const stored = await retryOnConflict(() => recordConversions(deps.db, tenantId, events))
     if (job.id && (await deps.redis.set(countedKey(job.id), '1', 'EX', COUNTED_TTL_SECONDS, 'NX'))) {
       await deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)
     }
