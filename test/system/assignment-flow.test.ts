@@ -147,7 +147,7 @@ describe('assignment across the system', () => {
     }
   })
 
-  it('keeps a just-registered stream while the experiment is not yet running, and retires an empty one once completed', async () => {
+  it('keeps a just-registered stream while the experiment is not yet running, and retires a completed one once drained, Redis keys and all', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const { drain, rebuilder } = analytics(db, redis)
     // The moment between the gateway registering the stream and setting the status to running.
@@ -161,8 +161,14 @@ describe('assignment across the system', () => {
     await rebuilder.rebuildMissing()
     expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(1)
 
+    await inParallel(['c1', 'c2', 'c3'], 3, (u) => assign(replicaA, tenant, experiment.id, u))
     await gateway.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/complete`, headers: bearer(tenant) })
+    await drain.drainFully(experiment.id)
     await drain.pass()
     expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(0)
+    // Its Redis keys are gone; participants now come from PostgreSQL.
+    const keys = [redisKeys.assignments(experiment.id), redisKeys.counts(experiment.id), redisKeys.assignmentStream(experiment.id)]
+    expect(await redis.exists(...keys)).toBe(0)
+    expect(await participants(experiment.id)).toBe(3)
   })
 })

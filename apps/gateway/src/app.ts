@@ -44,7 +44,7 @@ export const buildApp = async (deps: GatewayDeps) => {
   const experiments = experimentService({
     db: deps.db,
     publisher: configPublisher(deps.redis),
-    participants: participantCounter(deps.redis),
+    participants: participantCounter(deps.redis, deps.db),
   })
   const audiences = audienceService({ db: deps.db, experiments })
 

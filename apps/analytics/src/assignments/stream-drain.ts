@@ -88,12 +88,18 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
     }
   }
 
-  /** Forgets the stream of a completed or archived experiment once it is empty: nobody can be enrolled any more. */
+  /**
+   * Once a completed or archived experiment's stream is empty, nobody can be enrolled any more and
+   * PostgreSQL holds every assignment: its sticky map, counts and stream are dropped from Redis
+   * (participants are then read from PostgreSQL) and it is no longer drained.
+   */
   const retireIfDone = async (experimentId: string) => {
     const status = await redis.get(redisKeys.status(experimentId))
     // Not "unless running": the gateway registers the stream just before the status turns running.
     if (status !== 'completed' && status !== 'archived') return
-    if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) === 0) await redis.srem(redisKeys.streams, experimentId)
+    if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) > 0) return
+    await redis.del(redisKeys.assignments(experimentId), redisKeys.counts(experimentId), redisKeys.assignmentStream(experimentId))
+    await redis.srem(redisKeys.streams, experimentId)
   }
 
   /** One batch from every experiment's stream. A failing experiment is logged and skipped, never blocking the others. */

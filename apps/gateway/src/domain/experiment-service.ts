@@ -43,7 +43,7 @@ const toVariantRecords = (inputs: VariantInput[]): Omit<VariantRecord, 'experime
 /** Experiments: CRUD, the lifecycle, and publishing each change to the assignment service. */
 export const experimentService = ({ db, publisher, participants, now = () => new Date() }: Deps) => {
   const view = async (row: ExperimentRow, trx: Kysely<DB> = db): Promise<ExperimentView> => {
-    const [variants, counts] = await Promise.all([experimentRepo(trx).variantsOf([row.id]), participants([row.id])])
+    const [variants, counts] = await Promise.all([experimentRepo(trx).variantsOf([row.id]), participants([row])])
     return toExperimentView(row, variants, counts.get(row.id) ?? 0)
   }
 
@@ -126,7 +126,7 @@ export const experimentService = ({ db, publisher, participants, now = () => new
       const { page, limit, offset } = pageWindow(query)
       const { rows, total } = await experimentRepo(db).page(tenantId, query.status ? { status: query.status } : {}, offset, limit)
       const ids = rows.map((r) => r.id)
-      const [variants, counts] = await Promise.all([experimentRepo(db).variantsOf(ids), participants(ids)])
+      const [variants, counts] = await Promise.all([experimentRepo(db).variantsOf(ids), participants(rows)])
       const byExperiment = new Map<string, VariantRecord[]>()
       for (const v of variants) byExperiment.set(v.experiment_id, [...(byExperiment.get(v.experiment_id) ?? []), v])
       return {
