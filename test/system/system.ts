@@ -22,7 +22,7 @@ import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
 const silent = pino({ level: 'silent' })
 
 export const connectDb = () => createDb(testDatabaseUrl(), { max: 5 })
-export const connect = () => connectRedis(testRedisUrl(), { enableAutoPipelining: true })
+export const connect = () => connectRedis(testRedisUrl())
 
 /** A gateway on the test database; its BullMQ event connections close with it. */
 export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {

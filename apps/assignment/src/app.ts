@@ -23,7 +23,7 @@ export const buildApp = async (deps: AssignmentDeps) => {
   await app.register(healthRoutes, { checks: [{ name: 'redis', check: () => deps.redis.ping() }] })
 
   const cache = await createConfigCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
-  const assigner = createAssigner({ cache, assignOnce: defineAssignScript(deps.redis) })
+  const assigner = createAssigner({ cache, script: defineAssignScript(deps.redis) })
   await app.register(assignmentRoutes, { prefix: '/api', assigner })
   return app
 }

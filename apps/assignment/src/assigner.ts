@@ -2,43 +2,48 @@ import { variantIndexFor } from '@experiments/bucketing'
 import { ExperimentNotFound } from '@experiments/http'
 import type { AssignmentView } from '@experiments/schemas'
 import { evaluateConditions, type ConditionObject } from '@experiments/targeting'
-import type { AssignScript } from './assign-script.js'
+import type { AssignScript, ScriptCall, ScriptOutcome } from './assign-script.js'
 import type { CachedExperiment, ConfigCache } from './config-cache.js'
 
-type Deps = { cache: ConfigCache; assignOnce: AssignScript; now?: () => number }
+type Deps = { cache: ConfigCache; script: AssignScript; now?: () => number }
 type Attributes = Record<string, unknown>
 
+/** What to answer without Redis, or which variant the hash chose for the script to record. */
+type Plan = { answer: AssignmentView } | { experiment: CachedExperiment; call: ScriptCall }
+
+const answer = (experimentId: string, userId: string, variant: AssignmentView['variant'], reason: AssignmentView['reason']): AssignmentView => ({
+  experimentId,
+  userId,
+  variant,
+  reason,
+})
+
+/** Status and audience first (no Redis), then the deterministic hash. */
+const plan = (experiment: CachedExperiment, userId: string, attributes: Attributes): Plan => {
+  const { config } = experiment
+  if (config.status !== 'running' && config.status !== 'stopped') return { answer: answer(config.id, userId, null, 'not_running') }
+  // The gateway validated the conditions before publishing them.
+  if (config.audience && !evaluateConditions(config.audience.conditions as ConditionObject, attributes)) {
+    return { answer: answer(config.id, userId, null, 'audience_mismatch') }
+  }
+  const chosen = experiment.variants[variantIndexFor(config.seed, userId, experiment.ranges)]
+  if (!chosen) throw new Error(`experiment ${config.id}: user ${userId} hashed outside every bucket range`)
+  return { experiment, call: { experimentId: config.id, userId, variantId: chosen.id } }
+}
+
+/** The answer for what the script did: a recorded variant wins; a refusal says why. */
+const resolve = (experiment: CachedExperiment, userId: string, outcome: ScriptOutcome): AssignmentView => {
+  const { id } = experiment.config
+  if (outcome.kind === 'refused') return answer(id, userId, null, outcome.status === 'stopped' ? 'enrollment_closed' : 'not_running')
+  return answer(id, userId, experiment.variantsById.get(outcome.variantId) ?? null, outcome.kind)
+}
+
 /**
- * Decides which variant a user sees: audience check, then the deterministic hash, then the
- * assign script, which returns a recorded variant if there is one and enrolls only while the
+ * Decides which variant a user sees: audience check, then the deterministic hash, then the assign
+ * script, which returns a recorded variant if there is one and enrolls only while the
  * experiment's status key says running.
  */
-export const createAssigner = ({ cache, assignOnce, now = Date.now }: Deps) => {
-  const answer = (experimentId: string, userId: string, variant: AssignmentView['variant'], reason: AssignmentView['reason']): AssignmentView => ({
-    experimentId,
-    userId,
-    variant,
-    reason,
-  })
-
-  const decide = async (experiment: CachedExperiment, userId: string, attributes: Attributes): Promise<AssignmentView> => {
-    const { config } = experiment
-    if (config.status !== 'running' && config.status !== 'stopped') return answer(config.id, userId, null, 'not_running')
-    // The gateway validated the conditions before publishing them.
-    if (config.audience && !evaluateConditions(config.audience.conditions as ConditionObject, attributes)) {
-      return answer(config.id, userId, null, 'audience_mismatch')
-    }
-    const index = variantIndexFor(config.seed, userId, experiment.ranges)
-    const chosen = experiment.variants[index]
-    if (!chosen) throw new Error(`experiment ${config.id}: user ${userId} hashed outside every bucket range`)
-    const outcome = await assignOnce(config.id, userId, chosen.id, now())
-    if (outcome.kind === 'refused') {
-      return answer(config.id, userId, null, outcome.status === 'stopped' ? 'enrollment_closed' : 'not_running')
-    }
-    const variant = experiment.variantsById.get(outcome.variantId) ?? null
-    return answer(config.id, userId, variant, outcome.kind)
-  }
-
+export const createAssigner = ({ cache, script, now = Date.now }: Deps) => {
   const owned = async (tenantId: string, experimentId: string) => {
     const experiment = await cache.get(experimentId)
     if (!experiment || experiment.config.tenantId !== tenantId) throw new ExperimentNotFound(experimentId)
@@ -46,18 +51,20 @@ export const createAssigner = ({ cache, assignOnce, now = Date.now }: Deps) => {
   }
 
   return {
-    assignOne: async (tenantId: string, experimentId: string, userId: string, attributes: Attributes = {}) =>
-      decide(await owned(tenantId, experimentId), userId, attributes),
+    assignOne: async (tenantId: string, experimentId: string, userId: string, attributes: Attributes = {}) => {
+      const decided = plan(await owned(tenantId, experimentId), userId, attributes)
+      if ('answer' in decided) return decided.answer
+      return resolve(decided.experiment, userId, await script.one(decided.call, now()))
+    },
 
-    /**
-     * One answer per listed experiment, or per running or stopped experiment of the tenant. The
-     * script calls go out together, in one round trip (the client pipelines them).
-     */
+    /** One answer per listed experiment, or per running or stopped experiment of the tenant; one Redis round trip. */
     assignMany: async (tenantId: string, userId: string, attributes: Attributes = {}, experimentIds?: string[]) => {
-      const experiments = experimentIds
-        ? await Promise.all(experimentIds.map((id) => owned(tenantId, id)))
-        : cache.liveOf(tenantId)
-      return Promise.all(experiments.map((experiment) => decide(experiment, userId, attributes)))
+      const experiments = experimentIds ? await Promise.all(experimentIds.map((id) => owned(tenantId, id))) : cache.liveOf(tenantId)
+      const plans = experiments.map((experiment) => plan(experiment, userId, attributes))
+      const pending = plans.filter((p): p is Extract<Plan, { call: ScriptCall }> => 'call' in p)
+      const outcomes = await script.many(pending.map((p) => p.call), now())
+      const byExperiment = new Map(pending.map((p, i) => [p.call.experimentId, resolve(p.experiment, userId, outcomes[i]!)]))
+      return plans.map((p) => ('answer' in p ? p.answer : byExperiment.get(p.call.experimentId)!))
     },
   }
 }

@@ -10,7 +10,7 @@ export type TestAssignment = { app: Awaited<ReturnType<typeof buildApp>>; redis:
 
 /** An assignment service on the test Redis, with its own connections, as one replica would run. */
 export const startAssignmentService = async (): Promise<TestAssignment> => {
-  const redis = await connectRedis(testRedisUrl(), { enableAutoPipelining: true })
+  const redis = await connectRedis(testRedisUrl())
   const subscriber = await connectRedis(testRedisUrl(), { enableOfflineQueue: true })
   const app = await buildApp({ redis, subscriber, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
   return {
