@@ -1,21 +1,21 @@
+import { configPublisher } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 import { audienceService } from './domain/audience-service.js'
-import { configPublisher, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
-import { Queue, QueueEvents } from 'bullmq'
 import { backlogGuard, type BacklogLimits } from './domain/backlog-guard.js'
 import { computeRequester } from './domain/compute-requester.js'
 import { conversionIntake } from './domain/conversion-intake.js'
 import { experimentOwnership } from './domain/experiment-ownership.js'
-import { resultsReader } from './domain/results-reader.js'
-import { conversionRoutes } from './routes/conversions/index.js'
-import { resultRoutes } from './routes/experiments/results.js'
-import { participantCounter } from './domain/participant-counter.js'
 import { experimentService } from './domain/experiment-service.js'
+import { participantCounter } from './domain/participant-counter.js'
+import { openQueues } from './domain/queues.js'
+import { resultsReader } from './domain/results-reader.js'
 import { audienceRoutes } from './routes/audiences/index.js'
+import { conversionRoutes } from './routes/conversions/index.js'
 import { experimentRoutes } from './routes/experiments/index.js'
+import { resultRoutes } from './routes/experiments/results.js'
 
 export type GatewayDeps = {
   db: Kysely<DB>
@@ -54,20 +54,10 @@ export const buildApp = async (deps: GatewayDeps) => {
       { name: 'redis', check: () => deps.redis.ping() },
     ],
   })
-  const conversionsQueue = new Queue(QUEUE.conversions, { connection: deps.redis, prefix: QUEUE_PREFIX })
-  const computeQueue = new Queue(QUEUE.computeResults, { connection: deps.redis, prefix: QUEUE_PREFIX })
-  const eventsConnection = deps.blockingRedis()
-  eventsConnection.on('error', (err) => app.log.warn({ err }, 'redis connection of compute-results events failed'))
-  const computeEvents = new QueueEvents(QUEUE.computeResults, { connection: eventsConnection, prefix: QUEUE_PREFIX })
-  const logBullError = (err: Error) => app.log.warn({ err }, 'BullMQ connection error')
-  conversionsQueue.on('error', logBullError)
-  computeQueue.on('error', logBullError)
-  computeEvents.on('error', logBullError)
-  app.addHook('onClose', async () => {
-    await Promise.all([conversionsQueue.close(), computeQueue.close(), computeEvents.close()])
-  })
+  const queues = openQueues({ redis: deps.redis, blockingRedis: deps.blockingRedis, log: app.log })
+  app.addHook('onClose', queues.close)
   const intake = conversionIntake({
-    queue: conversionsQueue,
+    queue: queues.conversions,
     redis: deps.redis,
     ownership: experimentOwnership(deps.db),
     backlog: backlogGuard(deps.redis, {
@@ -75,7 +65,11 @@ export const buildApp = async (deps: GatewayDeps) => {
       maxRedisMemoryBytes: deps.limits?.maxRedisMemoryBytes ?? 0,
     }),
   })
-  const computer = computeRequester({ queue: computeQueue, events: computeEvents, timeoutMs: deps.limits?.computeTimeoutMs ?? 10_000 })
+  const computer = computeRequester({
+    queue: queues.computeResults,
+    events: queues.computeEvents,
+    timeoutMs: deps.limits?.computeTimeoutMs ?? 10_000,
+  })
 
   await app.register(experimentRoutes, { prefix: '/api/experiments', experiments })
   await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db), computer })
