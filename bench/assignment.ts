@@ -10,14 +10,14 @@
  * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
  * assignment service with --cpu-prof and writes its profile there.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
 import { pidsMatching, startCpuMeter } from './lib/cpu.js'
-import { loadRound } from './lib/load.js'
+import { postRound } from './lib/load.js'
 import { startChild, waitForReady, type Child } from './lib/processes.js'
 import { cpuText, printSummary, roundLine, type Round } from './lib/report.js'
 
@@ -168,7 +168,14 @@ async function main() {
   }
   const round = async (target: 'bare' | 'assignment', seconds: number): Promise<Round> => {
     const stopMeter = startCpuMeter(processes[target])
-    const result = await loadRound({ url: `${base(target === 'bare' ? ports.bare : ports.assignment)}${path}`, token, seconds, connections: CONNECTIONS })
+    // A never-seen user id on every request: each one is a new assignment.
+    const result = await postRound({
+      url: `${base(target === 'bare' ? ports.bare : ports.assignment)}${path}`,
+      token,
+      seconds,
+      connections: CONNECTIONS,
+      body: () => JSON.stringify({ userId: randomUUID() }),
+    })
     assertAlive()
     return { ...result, cpu: stopMeter(result.completed) }
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import autocannon from 'autocannon'
 
 export type RoundResult = {
@@ -14,21 +13,18 @@ export type RoundResult = {
   timeouts: number
 }
 
-/**
- * One autocannon round against `url`: POST {userId} with a never-seen user id on every request
- * and the bearer token on every request.
- */
-export const loadRound = async ({ url, token, seconds, connections }: { url: string; token: string; seconds: number; connections: number }): Promise<RoundResult> => {
+/** One autocannon round: POST `body()` (a fresh body per request) with the bearer token on every request. */
+export const postRound = async (opts: { url: string; token: string; seconds: number; connections: number; body: () => string }): Promise<RoundResult> => {
   const result = await autocannon({
-    url,
+    url: opts.url,
     method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
     requests: [
       {
         setupRequest: (request: { body?: string }) => {
-          request.body = JSON.stringify({ userId: randomUUID() })
+          request.body = opts.body()
           return request
         },
       },

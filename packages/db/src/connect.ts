@@ -5,8 +5,13 @@ import type { DB } from './types.js'
 // bigint counts come back as strings by default; ours stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
-/** Opens a pooled Kysely connection to DATABASE_URL. */
-export const createDb = (connectionString: string, options: { max?: number } = {}): Kysely<DB> =>
-  new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: options.max ?? 10 }) }),
-  })
+/**
+ * Opens a pooled Kysely connection to DATABASE_URL. An idle connection that PostgreSQL drops (a
+ * restart, a killed backend) leaves the pool and is replaced on the next query; without this
+ * listener pg would throw the error and take the whole process down.
+ */
+export const createDb = (connectionString: string, options: { max?: number } = {}): Kysely<DB> => {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 })
+  pool.on('error', () => {})
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+}
