@@ -4,7 +4,7 @@ import type { Redis } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../test-support/tokens.js'
-import { analytics, assign, connect, connectDb, inParallel, runningExperiment, startGateway, startReplica, type Replica } from './system.js'
+import { analytics, assign, assignMany, connect, connectDb, inParallel, runningExperiment, startGateway, startReplica, type Replica } from './system.js'
 
 // Upper 0.001 critical values of the chi-square distribution (NIST/SEMATECH e-Handbook, table 1.3.6.7.4).
 const CHI_SQUARE_CRITICAL_0_001 = { 1: 10.828, 2: 13.816 } as Record<number, number>
@@ -37,23 +37,25 @@ const participants = async (experimentId: string) => {
 }
 
 describe('assignment across the system', () => {
-  it.each([[[50, 50]], [[33.33, 33.33, 33.34]], [[90, 10]]])(
-    '100,000 users over %j pass a chi-square goodness-of-fit test (p > 0.001)',
-    async (splits) => {
-      const experiment = await runningExperiment(gateway, tenant, splits)
-      const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`)
-      const answers = await inParallel(users, 200, (u) => assign(u.length % 2 ? replicaA : replicaB, tenant, experiment.id, u))
+  it('100,000 users over 50/50, 33.33/33.33/33.34 and 90/10 pass a chi-square goodness-of-fit test (p > 0.001)', async () => {
+    const splitSets = [[50, 50], [33.33, 33.33, 33.34], [90, 10]]
+    const experiments = await Promise.all(splitSets.map((splits) => runningExperiment(gateway, tenant, splits)))
+    const experimentIds = experiments.map((e) => e.id)
+    const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`)
+    // One batch request per user answers for all three experiments, through both replicas.
+    const answers = (await inParallel(users, 200, (u) => assignMany(u.length % 2 ? replicaA : replicaB, tenant, u, experimentIds))).flat()
+    expect(answers).toHaveLength(300_000)
+    expect(answers.every((a) => a.reason === 'assigned')).toBe(true)
+    for (const experiment of experiments) {
       const observed = experiment.variants.map((v) => answers.filter((a) => a.variant?.id === v.id).length)
       const chiSquare = experiment.variants.reduce((sum, v, i) => {
         const expected = (users.length * v.splitPercentage) / 100
         return sum + (observed[i]! - expected) ** 2 / expected
       }, 0)
-      expect(answers.every((a) => a.reason === 'assigned')).toBe(true)
-      expect(chiSquare).toBeLessThan(CHI_SQUARE_CRITICAL_0_001[splits.length - 1]!)
+      expect(chiSquare).toBeLessThan(CHI_SQUARE_CRITICAL_0_001[experiment.variants.length - 1]!)
       expect(await participants(experiment.id)).toBe(100_000)
-    },
-    120_000,
-  )
+    }
+  }, 240_000)
 
   it('gives a user the same variant from two replicas', async () => {
     const seed = `shared-seed-${tenant}`

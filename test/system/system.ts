@@ -62,6 +62,18 @@ export const assign = async (replica: Replica, tenant: string, experimentId: str
   return response.json().data as Assignment
 }
 
+/** POST /api/assignments for `experimentIds`: one request, one answer per experiment. */
+export const assignMany = async (replica: Replica, tenant: string, userId: string, experimentIds: string[]) => {
+  const response = await replica.app.inject({
+    method: 'POST',
+    url: '/api/assignments',
+    headers: bearer(tenant, 'assignments:write'),
+    payload: { userId, experimentIds },
+  })
+  if (response.statusCode !== 200) throw new Error(`batch assignment failed: ${response.statusCode} ${response.body}`)
+  return response.json().data as Assignment[]
+}
+
 /** Runs `task` over `items` with at most `width` in flight. */
 export const inParallel = async <T, R>(items: T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> => {
   const results: R[] = new Array(items.length)
