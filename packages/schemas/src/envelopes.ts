@@ -35,3 +35,7 @@ export const PageQuery = {
     Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }),
   ),
 }
+
+/** Response schemas for the error statuses a route can answer with, all in the one envelope. */
+export const errorResponses = <const Code extends number>(...codes: Code[]) =>
+  Object.fromEntries(codes.map((code) => [code, ErrorEnvelope])) as { [K in Code]: typeof ErrorEnvelope }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AssignBody, AssignManyBody, AssignmentView, Data, ErrorEnvelope, IdParams } from '@experiments/schemas'
+import { AssignBody, AssignManyBody, AssignmentView, Data, errorResponses, IdParams } from '@experiments/schemas'
 import { Type } from 'typebox'
 import type { Assigner } from '../assigner.js'
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope }
+const errors = errorResponses(400, 401, 403, 404, 503)
 const tags = ['assignments']
 
 /** POST /api/experiments/:id/assignments and POST /api/assignments (scope assignments:write). */

@@ -3,7 +3,7 @@ import {
   AudienceView,
   CreateAudienceBody,
   Data,
-  ErrorEnvelope,
+  errorResponses,
   IdParams,
   ListAudiencesQuery,
   Page,
@@ -12,7 +12,7 @@ import {
 import { Type } from 'typebox'
 import type { AudienceService } from '../../domain/audience-service.js'
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope }
+const errors = errorResponses(400, 401, 403, 404, 409)
 const tags = ['audiences']
 
 /** /api/audiences: targeting conditions, managed with the experiments:write scope. */

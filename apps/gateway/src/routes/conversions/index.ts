@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AcceptedView, ConversionBatchBody, ErrorEnvelope, ExperimentConversionBatchBody, IdParams } from '@experiments/schemas'
+import { AcceptedView, ConversionBatchBody, errorResponses, ExperimentConversionBatchBody, IdParams } from '@experiments/schemas'
 import type { ConversionIntake } from '../../domain/conversion-intake.js'
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 429: ErrorEnvelope, 503: ErrorEnvelope }
+const errors = errorResponses(400, 401, 403, 404, 413, 429, 503)
 const tags = ['conversions']
 
 /** Conversion ingestion (scope events:write): validate, enqueue one job per batch, answer 202. */

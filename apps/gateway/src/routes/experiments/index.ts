@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   CreateExperimentBody,
   Data,
-  ErrorEnvelope,
+  errorResponses,
   ExperimentSummary,
   ExperimentView,
   IdParams,
@@ -12,7 +12,7 @@ import {
 } from '@experiments/schemas'
 import type { ExperimentService, LifecycleAction } from '../../domain/experiment-service.js'
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope }
+const errors = errorResponses(400, 401, 403, 404, 409)
 const tags = ['experiments']
 
 /** /api/experiments: CRUD and the lifecycle. */

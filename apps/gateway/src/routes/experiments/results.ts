@@ -4,7 +4,7 @@ import {
   ComputeResultsBody,
   Data,
   DEFAULT_METRIC,
-  ErrorEnvelope,
+  errorResponses,
   IdParams,
   ListSnapshotsQuery,
   Page,
@@ -16,7 +16,7 @@ import { pageMeta, pageWindow } from '../../domain/paging.js'
 import type { ResultsReader } from '../../domain/results-reader.js'
 import type { Static } from 'typebox'
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope }
+const errors = errorResponses(400, 401, 403, 404, 503)
 const tags = ['results']
 const DEFAULT_CONFIDENCE = 0.95
 
