@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { redisKeys } from '@experiments/contracts'
-import type { Redis } from '@experiments/redis'
-import type { ChainableCommander, Result } from 'ioredis'
+import { coalescedWrites, type Redis } from '@experiments/redis'
+import type { Result } from 'ioredis'
 
 const lua = readFileSync(new URL('./lua/assign.lua', import.meta.url), 'utf8')
 
@@ -10,9 +10,6 @@ type AssignArgs = [status: string, assignments: string, counts: string, stream: 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     assignOnce(...args: AssignArgs): Result<[number, string], Context>
-  }
-  interface ChainableCommander {
-    assignOnce(...args: AssignArgs): ChainableCommander
   }
 }
 
@@ -38,22 +35,20 @@ const toOutcome = ([code, value]: [number, string]): ScriptOutcome =>
 
 /**
  * Loads assign.lua into the client as `assignOnce` (sent by SHA, re-sent in full after a Redis
- * restart): `one` runs it once; `many` runs it for several experiments in one pipeline, one round trip.
+ * restart). The calls of one event-loop turn leave in one socket write (see coalescedWrites): the
+ * write per call was the largest single cost of the service under load.
  */
 export const defineAssignScript = (redis: Redis) => {
   redis.defineCommand('assignOnce', { numberOfKeys: 4, lua })
+  const writes = coalescedWrites(redis)
+  const run = async (call: ScriptCall, nowMs: number): Promise<ScriptOutcome> => {
+    writes.hold()
+    return toOutcome(await redis.assignOnce(...argsOf(call, nowMs)))
+  }
   return {
-    one: async (call: ScriptCall, nowMs: number): Promise<ScriptOutcome> => toOutcome(await redis.assignOnce(...argsOf(call, nowMs))),
-    many: async (calls: ScriptCall[], nowMs: number): Promise<ScriptOutcome[]> => {
-      if (calls.length === 0) return []
-      const pipeline: ChainableCommander = redis.pipeline()
-      for (const call of calls) pipeline.assignOnce(...argsOf(call, nowMs))
-      const replies = (await pipeline.exec()) ?? []
-      return replies.map(([error, reply]) => {
-        if (error) throw error
-        return toOutcome(reply as [number, string])
-      })
-    },
+    one: run,
+    /** Several experiments' calls for one request: written together, answered in one round trip. */
+    many: (calls: ScriptCall[], nowMs: number): Promise<ScriptOutcome[]> => Promise.all(calls.map((call) => run(call, nowMs))),
   }
 }
 export type AssignScript = ReturnType<typeof defineAssignScript>

@@ -5,7 +5,7 @@ import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ jwt: true })
 // No auto-pipelining: it defers every command a tick, which cost ~15 µs per request in the benchmark;
-// the batch endpoint pipelines its script calls explicitly.
+// assign-script.ts coalesces the writes of each event-loop turn instead.
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'assignment' })
 const subscriber = await connectRedis(env.REDIS_URL, { connectionName: 'assignment-config', enableOfflineQueue: true })
 const app = await buildApp({
