@@ -3,17 +3,24 @@ import { ServiceUnavailable, ValidationFailed } from '@experiments/http'
 import type { Queue, QueueEvents } from 'bullmq'
 
 const RETRY_AFTER_SECONDS = 2
+/**
+ * Calls with the same experiment and options this soon after a computation started share it, even
+ * once it has finished: a computation takes milliseconds, so "until it finishes" alone let a call
+ * that arrived a moment after nine others compute a second time.
+ */
+const SHARE_WINDOW_MS = 1000
 
 /**
  * Asks the analytics worker to compute results and waits for the answer. Calls with the same
- * experiment and options while a computation is pending join it (BullMQ deduplication), so ten
- * concurrent calls compute once.
+ * experiment and options within SHARE_WINDOW_MS of a computation join it (BullMQ deduplication in
+ * throttle mode), so ten concurrent calls compute once; a finished job's answer stays readable for
+ * five minutes, longer than the window.
  */
 export const computeRequester = ({ queue, events, timeoutMs }: { queue: Queue; events: QueueEvents; timeoutMs: number }) => ({
   compute: async (job: ComputeJob): Promise<unknown> => {
     const deduplicationId = [job.experimentId, job.metric, job.confidenceLevel, job.controlVariantId ?? ''].join(':')
     const added = await queue.add(QUEUE.computeResults, job, {
-      deduplication: { id: deduplicationId },
+      deduplication: { id: deduplicationId, ttl: SHARE_WINDOW_MS },
       attempts: 1,
       removeOnComplete: { age: 300 },
       removeOnFail: { age: 300 },
