@@ -1,5 +1,5 @@
-import { configPublisher, QUEUE, QUEUE_PREFIX, redisKeys } from '@experiments/contracts'
-import { Queue } from 'bullmq'
+import { configPublisher, QUEUE, QUEUE_PREFIX, redisKeys, toConversionJob } from '@experiments/contracts'
+import { Queue, UnrecoverableError } from 'bullmq'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis } from '@experiments/devstack'
 import { connectRedis, type Redis } from '@experiments/redis'
@@ -62,7 +62,7 @@ describe('conversion faults', () => {
     await sql`create trigger fail_once_trigger before insert on unattributed_aggregates for each row execute function fail_once_fn()`.execute(db)
     try {
       const process = makeConversionProcessor({ db, redis })
-      const data = { tenantId: tenant, events: events(experiment.id, ['x', 'y', 'z']).map((e) => ({ ...e, metric: 'conversion', value: 2, timestamp: new Date().toISOString() })) }
+      const data = toConversionJob(tenant, events(experiment.id, ['x', 'y', 'z']), { metric: 'conversion', value: 2, timestamp: new Date().toISOString() })
       await expect(process({ id: 'retry-1', data })).rejects.toThrow(/injected failure/)
       const afterFailure = await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()
       expect(afterFailure).toHaveLength(0)
@@ -75,6 +75,17 @@ describe('conversion faults', () => {
       await sql`drop trigger fail_once_trigger on unattributed_aggregates`.execute(db)
       await sql`drop sequence fail_once`.execute(db)
     }
+  })
+
+  it('fails a job whose columns do not match its events for good (no retry), storing nothing', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    const process = makeConversionProcessor({ db, redis })
+    const data = toConversionJob(tenant, events(experiment.id, ['p', 'q', 'r']), { metric: 'conversion', value: 1, timestamp: new Date().toISOString() })
+    const failure = process({ id: 'short-column', data: { ...data, userIds: ['p'] } })
+    await expect(failure).rejects.toThrow(UnrecoverableError)
+    await expect(failure).rejects.toThrow('malformed conversions job: userIds holds 1 values for 3 events')
+    await expect(process({ id: 'not-a-job', data: { tenantId: tenant, events: [] } })).rejects.toThrow(/malformed conversions job/)
+    expect(await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()).toHaveLength(0)
   })
 
   it('loses nothing and counts nothing twice when the worker is killed with SIGKILL during a 100,000-event load', async () => {

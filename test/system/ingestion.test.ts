@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, conversionColumns, QUEUE, QUEUE_PREFIX, type ConversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
 import { connectRedis, type Redis } from '@experiments/redis'
@@ -52,9 +52,14 @@ describe('POST /api/conversions', () => {
     expect(await queued()).toBe(before + 1)
     const [job] = await queue.getJobs(['waiting'], 0, 0, false)
     expect(job!.data.tenantId).toBe(tenant)
-    expect(job!.data.events[0]).toMatchObject({ eventId: batch[0]!.eventId, metric: 'conversion', value: 1 })
-    expect(Math.abs(Date.parse(job!.data.events[0].timestamp) - sentAt)).toBeLessThan(5000)
-    expect(job!.data.events[1]).toMatchObject({ metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05Z' })
+    const columns = conversionColumns(job!.data) as ConversionColumns
+    expect(columns.eventIds).toEqual([batch[0]!.eventId, batch[1]!.eventId])
+    expect(columns.userIds).toEqual(['u1', 'u2'])
+    expect(columns.experimentIds).toEqual([experimentId, experimentId])
+    expect(columns.metrics).toEqual(['conversion', 'purchase'])
+    expect(columns.values).toEqual([1, 12.5])
+    expect(Math.abs(Date.parse(columns.timestamps[0]!) - sentAt)).toBeLessThan(5000)
+    expect(columns.timestamps[1]).toBe('2026-01-02T03:04:05Z')
   })
 
   it('POST /api/experiments/:id/conversions takes the experiment from the path', async () => {
@@ -66,7 +71,7 @@ describe('POST /api/conversions', () => {
     })
     expect(response.statusCode).toBe(202)
     const [job] = await queue.getJobs(['waiting'], 0, 0, false)
-    expect(job!.data.events[0].experimentId).toBe(experimentId)
+    expect(job!.data.experimentIds).toBe(experimentId)
   })
 
   it('accepts exactly 1000 events', async () => {

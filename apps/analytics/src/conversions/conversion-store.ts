@@ -1,4 +1,4 @@
-import type { ConversionEvent } from '@experiments/contracts'
+import type { ConversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 import { foldIntoAggregates } from './aggregate-sql.js'
@@ -10,13 +10,12 @@ import { foldIntoAggregates } from './aggregate-sql.js'
  * attributed to its user's assignment as PostgreSQL has it now; one whose assignment has not
  * arrived yet waits as `not_assigned` and is moved over by `reattribute`.
  */
-export const recordConversions = async (db: Kysely<DB>, tenantId: string, events: ConversionEvent[]): Promise<number> => {
+export const recordConversions = async (db: Kysely<DB>, tenantId: string, events: ConversionColumns): Promise<number> => {
   const result = await sql<{ changed: number }>`
     with input as (
       select * from unnest(
-        ${events.map((e) => e.eventId)}::text[], ${events.map((e) => e.experimentId)}::text[],
-        ${events.map((e) => e.userId)}::text[], ${events.map((e) => e.metric)}::text[],
-        ${events.map((e) => e.value)}::float8[], ${events.map((e) => e.timestamp)}::timestamptz[]
+        ${events.eventIds}::text[], ${events.experimentIds}::text[], ${events.userIds}::text[], ${events.metrics}::text[],
+        ${events.values}::float8[], ${events.timestamps}::timestamptz[]
       ) as t(event_id, experiment_id, user_id, metric, value, occurred_at)
     ), changed as (
       insert into conversions (tenant_id, event_id, experiment_id, user_id, metric, value, occurred_at, variant_id, attribution)

@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, ConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, ConversionJob, conversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { UnrecoverableError, type Job } from 'bullmq'
@@ -36,10 +36,13 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
       const problem = conversionJob.Errors(job.data)[0]
       throw new UnrecoverableError(`malformed conversions job: ${problem?.instancePath} ${problem?.message}`)
     }
-    const { tenantId, events } = job.data
-    const stored = await retryOnConflict(() => recordConversions(deps.db, tenantId, events))
+    const { tenantId } = job.data
+    const columns = conversionColumns(job.data)
+    if ('mismatch' in columns) throw new UnrecoverableError(`malformed conversions job: ${columns.mismatch}`)
+    const count = columns.eventIds.length
+    const stored = await retryOnConflict(() => recordConversions(deps.db, tenantId, columns))
     if (job.id && (await deps.redis.set(countedKey(job.id), '1', 'EX', COUNTED_TTL_SECONDS, 'NX'))) {
-      await deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)
+      await deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)
     }
-    return { stored, duplicates: events.length - stored }
+    return { stored, duplicates: count - stored }
   }

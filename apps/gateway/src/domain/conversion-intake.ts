@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, QUEUE, type ConversionEvent, type ConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, QUEUE, toConversionJob } from '@experiments/contracts'
 import { ValidationFailed, type ErrorDetail } from '@experiments/http'
 import type { Redis } from '@experiments/redis'
 import { DEFAULT_METRIC, ISO_DATE_TIME, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
@@ -45,21 +45,8 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
       if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
 
       await deps.backlog.check(events.length)
-      const defaultTimestamp = new Date(receivedAt).toISOString()
-      const job: ConversionJob = {
-        tenantId,
-        events: events.map(
-          (e): ConversionEvent => ({
-            eventId: e.eventId,
-            experimentId: e.experimentId,
-            userId: e.userId,
-            metric: e.metric ?? DEFAULT_METRIC,
-            value: e.value ?? 1,
-            // Already checked as ISO-8601 date-time; PostgreSQL reads it as sent.
-            timestamp: e.timestamp ?? defaultTimestamp,
-          }),
-        ),
-      }
+      // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
+      const job = toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
       await deps.queue.add(QUEUE.conversions, job, JOB_OPTIONS)
       await deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
       return events.length
