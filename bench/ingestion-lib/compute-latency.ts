@@ -18,11 +18,11 @@ export const seedTenMillion = async (db: pg.Client, experimentId: string, [contr
 }
 
 /** Milliseconds of each of `n` sequential calls of `call`, each started once the previous one answered. */
-export const sequentialMs = async (n: number, call: () => Promise<void>) => {
+export const sequentialMs = async (n: number, call: (i: number) => Promise<void>) => {
   const times: number[] = []
   for (let i = 0; i < n; i++) {
     const start = performance.now()
-    await call()
+    await call(i)
     times.push(performance.now() - start)
   }
   return times

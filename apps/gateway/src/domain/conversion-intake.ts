@@ -1,6 +1,6 @@
 import { CONVERSION_BACKLOG_KEY, QUEUE, toConversionJob } from '@experiments/contracts'
 import { ValidationFailed, type ErrorDetail } from '@experiments/http'
-import type { Redis } from '@experiments/redis'
+import { coalescedWrites, type Redis } from '@experiments/redis'
 import { DEFAULT_METRIC, ISO_DATE_TIME, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
 import type { Queue } from 'bullmq'
 import type { BacklogGuard } from './backlog-guard.js'
@@ -19,10 +19,12 @@ const JOB_OPTIONS = {
 /**
  * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
  * the caller's tenant), applies defaults, and enqueues the batch as one job. It resolves only once
- * Redis holds the job, so a 202 is never given for a batch that could be lost.
+ * Redis holds the job, so a 202 is never given for a batch that could be lost. `queue` must use
+ * `redis` as its connection.
  */
 export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: ExperimentOwnership; backlog: BacklogGuard; now?: () => number }) => {
   const now = deps.now ?? Date.now
+  const writes = coalescedWrites(deps.redis)
 
   return {
     accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
@@ -47,8 +49,17 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
       await deps.backlog.check(events.length)
       // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
       const job = toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
-      await deps.queue.add(QUEUE.conversions, job, JOB_OPTIONS)
-      await deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
+      // The job and the backlog count leave in one write, with other requests' (the queue shares
+      // `redis`); a job Redis refused takes its count back.
+      writes.hold()
+      const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
+      try {
+        await deps.queue.add(QUEUE.conversions, job, JOB_OPTIONS)
+      } catch (error) {
+        await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)).catch(() => {})
+        throw error
+      }
+      await counted
       return events.length
     },
   }
