@@ -43,6 +43,12 @@ const queueReport = async () => {
     await queue.close()
   }
 }
+/** Assignment rows in PostgreSQL for `users`, alternating between the first two variants. */
+const assignedAnHourAgo = (experiment: { id: string; variants: { id: string }[] }, users: string[]) =>
+  db
+    .insertInto('assignments')
+    .values(users.map((u, i) => ({ experiment_id: experiment.id, user_id: u, variant_id: experiment.variants[i % 2]!.id, assigned_at: new Date(Date.now() - 3_600_000) })))
+    .execute()
 const unattributed = async (experimentId: string) =>
   (await db.selectFrom('unattributed_aggregates').select('not_assigned').where('experiment_id', '=', experimentId).executeTakeFirst())?.not_assigned ?? 0
 
@@ -77,6 +83,24 @@ describe('conversion faults', () => {
     }
   })
 
+  it('stores jobs processed together in one statement, each counted once, an eventId sent in two of them once', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    const users = Array.from({ length: 50 }, (_, i) => `together-${i}`)
+    await assignedAnHourAgo(experiment, users)
+    const process = makeConversionProcessor({ db, redis })
+    const defaults = { metric: 'conversion', value: 3, timestamp: new Date().toISOString() }
+    const batches = Array.from({ length: 5 }, (_, b) => events(experiment.id, users.slice(b * 10, b * 10 + 10)))
+    batches[4]![0] = { ...batches[3]![0]! } // the same eventId in the fourth and fifth job
+    // Two statements at once: the first two jobs go alone, the last three wait and share one.
+    const results = await Promise.all(batches.map((batch, b) => process({ id: `together-${b}`, data: toConversionJob(tenant, batch, defaults) })))
+    expect(results.map((r) => r.stored)).toEqual([10, 10, 10, 10, 9])
+    expect(results[4]).toEqual({ stored: 9, duplicates: 1 })
+    expect(await totals(experiment.id)).toEqual({ events: 49, value: 147 })
+    const again = await process({ id: 'together-3', data: toConversionJob(tenant, batches[3]!, defaults) })
+    expect(again).toEqual({ stored: 0, duplicates: 10 })
+    expect(await totals(experiment.id)).toEqual({ events: 49, value: 147 })
+  })
+
   it('fails a job whose columns do not match its events for good (no retry), storing nothing', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const process = makeConversionProcessor({ db, redis })
@@ -92,10 +116,7 @@ describe('conversion faults', () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const users = Array.from({ length: 5000 }, (_, i) => `load-${i}`)
     // Every user assigned in PostgreSQL, so every event is attributed to a variant.
-    await db
-      .insertInto('assignments')
-      .values(users.map((u, i) => ({ experiment_id: experiment.id, user_id: u, variant_id: experiment.variants[i % 2]!.id, assigned_at: new Date(Date.now() - 3_600_000) })))
-      .execute()
+    await assignedAnHourAgo(experiment, users)
     const batches = Array.from({ length: 1000 }, (_, b) =>
       events(experiment.id, Array.from({ length: 100 }, (_, i) => users[(b * 100 + i) % users.length]!), { value: (b % 7) + 1 }),
     )

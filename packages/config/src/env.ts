@@ -16,7 +16,7 @@ export const Env = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Conversion jobs one analytics worker processes at once. */
-  ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
   /** Ingestion answers 429 once this many conversion events wait in the queue. */
   INGEST_MAX_BACKLOG: Type.Integer({ minimum: 1, default: 1_000_000 }),
   /** Ingestion answers 429 while Redis uses more memory than this (bytes); 0 turns the check off. */

@@ -9,8 +9,10 @@ import { sql, type RawBuilder } from 'kysely'
  *  - metric_aggregates: events, converters (a user's first attributed conversion of a metric in an
  *    experiment, via the `converters` table), value sum and sum of squares, per variant and metric;
  *  - unattributed_aggregates: events not (yet) attributed, per metric.
+ *
+ * `result` is the statement's final select; by default the number of changed rows.
  */
-export const foldIntoAggregates = (leftNotAssigned: boolean): RawBuilder<unknown> => sql`
+export const foldIntoAggregates = (leftNotAssigned: boolean, result = sql`select count(*)::int as changed from changed`): RawBuilder<unknown> => sql`
   , attributed as (
     select * from changed where attribution = 'attributed'
   ), new_converters as (
@@ -58,4 +60,4 @@ export const foldIntoAggregates = (leftNotAssigned: boolean): RawBuilder<unknown
       before_assignment = unattributed_aggregates.before_assignment + excluded.before_assignment
     returning 1
   )
-  select count(*)::int as changed from changed`
+  ${result}`

@@ -3,32 +3,47 @@ import type { DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 import { foldIntoAggregates } from './aggregate-sql.js'
 
+/** The events of one conversions job. */
+export type JobEvents = { tenantId: string; events: ConversionColumns }
+
 /**
- * Stores a batch of conversion events and folds the rows actually inserted into the aggregates,
+ * Stores the events of one or more jobs and folds the rows actually inserted into the aggregates,
  * in one statement. Events are keyed by (tenant, eventId) with ON CONFLICT DO NOTHING, so a
  * retried or duplicated batch, or an eventId repeated within one, counts once. Each event is
  * attributed to its user's assignment as PostgreSQL has it now; one whose assignment has not
- * arrived yet waits as `not_assigned` and is moved over by `reattribute`.
+ * arrived yet waits as `not_assigned` and is moved over by `reattribute`. Returns the rows each job
+ * inserted (an eventId in two of the jobs counts for the first).
  */
-export const recordConversions = async (db: Kysely<DB>, tenantId: string, events: ConversionColumns): Promise<number> => {
-  const result = await sql<{ changed: number }>`
+export const recordConversions = async (db: Kysely<DB>, jobs: JobEvents[]): Promise<number[]> => {
+  const column = (key: keyof ConversionColumns): (string | number)[] => jobs.flatMap((job): (string | number)[] => job.events[key])
+  const result = await sql<{ job: number; changed: number }>`
     with input as (
       select * from unnest(
-        ${events.eventIds}::text[], ${events.experimentIds}::text[], ${events.userIds}::text[], ${events.metrics}::text[],
-        ${events.values}::float8[], ${events.timestamps}::timestamptz[]
-      ) as t(event_id, experiment_id, user_id, metric, value, occurred_at)
+        ${jobs.flatMap((job, i) => new Array<number>(job.events.eventIds.length).fill(i))}::int[],
+        ${jobs.flatMap((job) => new Array<string>(job.events.eventIds.length).fill(job.tenantId))}::text[],
+        ${column('eventIds')}::text[], ${column('experimentIds')}::text[], ${column('userIds')}::text[], ${column('metrics')}::text[],
+        ${column('values')}::float8[], ${column('timestamps')}::timestamptz[]
+      ) as t(job, tenant_id, event_id, experiment_id, user_id, metric, value, occurred_at)
     ), changed as (
       insert into conversions (tenant_id, event_id, experiment_id, user_id, metric, value, occurred_at, variant_id, attribution)
-      select ${tenantId}::text, i.event_id, i.experiment_id, i.user_id, i.metric, i.value, i.occurred_at, a.variant_id,
+      select i.tenant_id, i.event_id, i.experiment_id, i.user_id, i.metric, i.value, i.occurred_at, a.variant_id,
         case when a.variant_id is null then 'not_assigned'
              when i.occurred_at < a.assigned_at then 'before_assignment'
              else 'attributed' end
       from input i
       left join assignments a on a.experiment_id = i.experiment_id and a.user_id = i.user_id
       on conflict (tenant_id, event_id) do nothing
-      returning experiment_id, user_id, metric, value, variant_id, attribution
-    ) ${foldIntoAggregates(false)}`.execute(db)
-  return result.rows[0]?.changed ?? 0
+      returning tenant_id, event_id, experiment_id, user_id, metric, value, variant_id, attribution
+    ) ${foldIntoAggregates(
+      false,
+      sql`select first.job, count(*)::int as changed from changed c
+        join (select distinct on (tenant_id, event_id) tenant_id, event_id, job from input order by tenant_id, event_id, job) first
+          on first.tenant_id = c.tenant_id and first.event_id = c.event_id
+        group by first.job`,
+    )}`.execute(db)
+  const stored = new Array<number>(jobs.length).fill(0)
+  for (const row of result.rows) stored[row.job] = row.changed
+  return stored
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Redis } from '@experiments/redis'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { Compile } from 'typebox/compile'
-import { recordConversions } from './conversion-store.js'
+import { recordConversions, type JobEvents } from './conversion-store.js'
+import { groupCommit } from './group-commit.js'
 
 // Marks a job's events as taken off the backlog counter, so a retry does not take them off twice.
 const countedKey = (jobId: string) => `{bull}:conversions:counted:${jobId}`
@@ -29,9 +30,24 @@ const retryOnConflict = async <T>(work: () => Promise<T>): Promise<T> => {
   }
 }
 
-/** Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter. */
-export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) =>
-  async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+/** Events one statement takes at most, from however many jobs. */
+const GROUP_MAX_EVENTS = 5000
+/** Statements at once: each keeps a PostgreSQL backend busy; more only queue on a small server. */
+const PARALLEL_STATEMENTS = 2
+
+/**
+ * Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter.
+ * Jobs processed at the same time (the worker's concurrency) are stored together, one statement per
+ * group (see groupCommit): per-statement costs were a third of PostgreSQL's time per event.
+ */
+export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) => {
+  const storage = groupCommit<JobEvents, number>({
+    store: (jobs) => retryOnConflict(() => recordConversions(deps.db, jobs)),
+    sizeOf: (job) => job.events.eventIds.length,
+    maxSize: GROUP_MAX_EVENTS,
+    parallel: PARALLEL_STATEMENTS,
+  })
+  return async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
     if (!conversionJob.Check(job.data)) {
       const problem = conversionJob.Errors(job.data)[0]
       throw new UnrecoverableError(`malformed conversions job: ${problem?.instancePath} ${problem?.message}`)
@@ -40,9 +56,10 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
     const columns = conversionColumns(job.data)
     if ('mismatch' in columns) throw new UnrecoverableError(`malformed conversions job: ${columns.mismatch}`)
     const count = columns.eventIds.length
-    const stored = await retryOnConflict(() => recordConversions(deps.db, tenantId, columns))
+    const stored = await storage.submit({ tenantId, events: columns })
     if (job.id && (await deps.redis.set(countedKey(job.id), '1', 'EX', COUNTED_TTL_SECONDS, 'NX'))) {
       await deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)
     }
     return { stored, duplicates: count - stored }
   }
+}
