@@ -135,7 +135,7 @@ describe('assignment across the system', () => {
   it('keeps draining other experiments when one stream cannot be stored', async () => {
     const healthy = await runningExperiment(gateway, tenant, [50, 50])
     await inParallel(['h1', 'h2', 'h3'], 3, (u) => assign(replicaA, tenant, healthy.id, u))
-    // A stream for an experiment PostgreSQL does not know: its rows would violate the foreign key.
+    // A stream for an experiment PostgreSQL does not know: storing it violates variant_participants' foreign key.
     await redis.xadd(redisKeys.assignmentStream('exp_unknown_to_pg'), '*', 'u', 'ghost', 'v', 'var_x', 't', String(Date.now()))
     await redis.sadd(redisKeys.streams, 'exp_unknown_to_pg')
     try {
