@@ -3,7 +3,7 @@ import * as experiments from './0001-experiments.js'
 import * as assignments from './0002-assignments.js'
 import * as conversions from './0003-conversions.js'
 import * as waitingByArrival from './0004-waiting-conversions-by-arrival.js'
-import * as assignmentsWithoutRowKey from './0005-assignments-without-row-foreign-key.js'
+import * as hotTablesWithoutRowKeys from './0005-hot-tables-without-row-foreign-keys.js'
 
 /** Every migration, in order. Names are never changed once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -11,5 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-assignments': assignments,
   '0003-conversions': conversions,
   '0004-waiting-conversions-by-arrival': waitingByArrival,
-  '0005-assignments-without-row-foreign-key': assignmentsWithoutRowKey,
+  '0005-hot-tables-without-row-foreign-keys': hotTablesWithoutRowKeys,
 }
