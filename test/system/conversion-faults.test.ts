@@ -1,4 +1,4 @@
-import { configPublisher, QUEUE, QUEUE_PREFIX, redisKeys, toConversionJob } from '@experiments/contracts'
+import { configPublisher, CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX, redisKeys, toConversionJob } from '@experiments/contracts'
 import { Queue, UnrecoverableError } from 'bullmq'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis } from '@experiments/devstack'
@@ -69,13 +69,17 @@ describe('conversion faults', () => {
     try {
       const process = makeConversionProcessor({ db, redis })
       const data = toConversionJob(tenant, events(experiment.id, ['x', 'y', 'z']), { metric: 'conversion', value: 2, timestamp: new Date().toISOString() })
+      const backlogBefore = Number(await redis.get(CONVERSION_BACKLOG_KEY))
       await expect(process({ id: 'retry-1', data })).rejects.toThrow(/injected failure/)
+      expect(Number(await redis.get(CONVERSION_BACKLOG_KEY))).toBe(backlogBefore)
       const afterFailure = await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()
       expect(afterFailure).toHaveLength(0)
       expect(await unattributed(experiment.id)).toBe(0)
       await process({ id: 'retry-1', data })
       await process({ id: 'retry-1', data })
       expect(await unattributed(experiment.id)).toBe(3)
+      // Its three events came off the backlog counter once, however often the job ran.
+      expect(Number(await redis.get(CONVERSION_BACKLOG_KEY))).toBe(backlogBefore - 3)
       expect(await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()).toHaveLength(3)
     } finally {
       await sql`drop trigger fail_once_trigger on unattributed_aggregates`.execute(db)
