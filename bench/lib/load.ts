@@ -23,7 +23,7 @@ export const postRound = async (opts: { url: string; token: string; seconds: num
     headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
     requests: [
       {
-        setupRequest: (request: { body?: string }) => {
+        setupRequest: (request) => {
           request.body = opts.body()
           return request
         },

@@ -43,8 +43,8 @@ afterAll(async () => {
 describe('POST /api/conversions', () => {
   it('answers 202 with the count once the batch is one job in Redis, with defaults applied', async () => {
     const before = await queued()
-    const batch = events(experimentId, ['u1', 'u2'], {})
-    batch[1] = { ...batch[1]!, metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05Z' } as never
+    const [plain, purchase] = events(experimentId, ['u1', 'u2'], {})
+    const batch = [plain!, { ...purchase!, metric: 'purchase', value: 12.5, timestamp: '2026-01-02T03:04:05Z' }]
     const sentAt = Date.now()
     const { status, body } = await sendConversions(gateway, tenant, batch)
     expect(status).toBe(202)
