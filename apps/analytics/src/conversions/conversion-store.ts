@@ -60,8 +60,11 @@ export const reattribute = async (
     'pairs' in scope
       ? sql`(c.experiment_id, c.user_id) in (select * from unnest(
           ${scope.pairs.map((p) => p.experimentId)}::text[], ${scope.pairs.map((p) => p.userId)}::text[]))`
-      : sql`c.ctid in (select w.ctid from conversions w
-          join assignments wa on wa.experiment_id = w.experiment_id and wa.user_id = w.user_id
+      : // A probe of the assignment per recent waiting conversion (the LIMIT keeps the planner from
+        // turning it into a join that reads every assignment): the cost follows recent traffic, not
+        // the size of the assignments table.
+        sql`c.ctid in (select w.ctid from conversions w
+          join lateral (select 1 from assignments wa where wa.experiment_id = w.experiment_id and wa.user_id = w.user_id limit 1) found on true
           where w.attribution = 'not_assigned' and w.received_at > now() - make_interval(secs => ${scope.withinSeconds})
           limit ${scope.limit})`
   if ('pairs' in scope && scope.pairs.length === 0) return 0

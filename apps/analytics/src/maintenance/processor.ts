@@ -12,8 +12,9 @@ export const MAINTENANCE_JOBS = {
 
 const SWEEP_LIMIT = 5000
 // The drain attributes waiting conversions as it stores assignments; the sweep only catches the
-// race of a conversion and its assignment stored at the same moment, so recent ones suffice.
-const SWEEP_WINDOW_SECONDS = 600
+// race of a conversion and its assignment stored in overlapping transactions (milliseconds apart),
+// so a minute, a dozen sweeps, is ample; every waiting conversion in the window is probed each time.
+const SWEEP_WINDOW_SECONDS = 60
 
 /** Periodic housekeeping, run by BullMQ job schedulers so one worker of many does each tick. */
 export const makeMaintenanceProcessor = (deps: { db: Kysely<DB>; publisher: ConfigPublisher }) => async (job: Pick<Job, 'name'>) => {
