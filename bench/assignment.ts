@@ -10,18 +10,16 @@
  * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
  * assignment service with --cpu-prof and writes its profile there.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
+import { onCleanup } from './lib/cleanup.js'
 import { pidsMatching, startCpuMeter } from './lib/cpu.js'
+import { apiCaller, log, profileArgs, requireBuilt, ROOT, runBenchmark } from './lib/harness.js'
 import { postRound } from './lib/load.js'
-import { startChild, waitForReady, type Child } from './lib/processes.js'
+import { assertAllAlive, startChild, waitForReady, type Child } from './lib/processes.js'
 import { cpuText, printSummary, roundLine, type Round } from './lib/report.js'
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const ENTRIES = { gateway: 'apps/gateway/dist/server.js', assignment: 'apps/assignment/dist/server.js', analytics: 'apps/analytics/dist/main.js' }
 const CONNECTIONS = 50
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -29,63 +27,31 @@ const WARMUP_SECONDS = 3
 const ROUNDS = 2
 const TARGET = { ratio: 0.5, p99Ms: 10, drainLagS: 2 }
 
-const missing = [...Object.values(ENTRIES), 'packages/devstack/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)))
-if (missing.length) {
-  console.error(`[bench] not built (missing ${missing.join(', ')}): run \`npm run build\` first`)
-  process.exit(1)
-}
+requireBuilt(Object.values(ENTRIES))
 // Imported only now: they resolve to the workspace packages' dist.
-const { benchDatabase, benchRedis } = await import('./lib/stack.js')
+const { benchStack } = await import('./lib/stack.js')
 const { freePort, signToken } = await import('@experiments/devstack')
 const { redisKeys } = await import('@experiments/contracts')
 const { Redis } = await import('ioredis')
 const { default: pg } = await import('pg')
 
-const log = (message: string) => console.log(`[bench] ${message}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-exitOnSignals()
-try {
-  await main()
-} catch (error) {
-  console.error(`[bench] failed: ${(error as Error).stack ?? error}`)
-  process.exitCode = 1
-} finally {
-  await cleanupAll()
-}
+await runBenchmark(main)
 
 async function main() {
-  const tmp = mkdtempSync(join(tmpdir(), 'bench-assignment-'))
-  onCleanup('temp dir', async () => rmSync(tmp, { recursive: true, force: true }))
-  const database = await benchDatabase(tmp)
-  const redisServer = await benchRedis(tmp)
-  log(`postgres: ${database.note}`)
-  log(`redis: private redis-server ${redisServer.url}, appendonly no, no RDB snapshots`)
-
-  const secret = randomBytes(32).toString('hex')
+  const { database, redisServer, secret, serviceEnv } = await benchStack('assignment')
   const token = signToken(secret, { tenantId: 'bench', scope: 'experiments:read experiments:write assignments:write', ttlSeconds: 3600 })
   const ports = { gateway: await freePort(), assignment: await freePort(), analytics: await freePort(), bare: await freePort() }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: database.url,
-    REDIS_URL: redisServer.url,
-    JWT_SECRET: secret,
-    GATEWAY_PORT: String(ports.gateway),
-    ASSIGNMENT_PORT: String(ports.assignment),
-    ANALYTICS_PORT: String(ports.analytics),
-    BARE_PORT: String(ports.bare),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  }
+  const env = serviceEnv(ports)
   const base = (port: number) => `http://127.0.0.1:${port}`
 
-  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
   // The gateway migrates the database first, so the analytics worker does not race it.
   const gateway = startChild('gateway', [join(ROOT, ENTRIES.gateway)], env)
   await waitForReady(gateway, `${base(ports.gateway)}/ready`)
   const children: Child[] = [
     gateway,
-    startChild('assignment', [...profileArgs, join(ROOT, ENTRIES.assignment)], env),
+    startChild('assignment', [...profileArgs(), join(ROOT, ENTRIES.assignment)], env),
     startChild('analytics', [join(ROOT, ENTRIES.analytics)], env),
     startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/lib/bare-server.ts')], env),
   ]
@@ -94,21 +60,9 @@ async function main() {
     waitForReady(children[2]!, `${base(ports.analytics)}/ready`),
     waitForReady(children[3]!, `${base(ports.bare)}/ready`),
   ])
-  const assertAlive = () => {
-    const dead = children.map((c) => c.exited()).filter(Boolean)
-    if (dead.length) throw new Error(dead.join('; '))
-  }
+  const assertAlive = () => assertAllAlive(children)
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const json = (await response.json()) as { data: Record<string, unknown> }
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`)
-    return json.data
-  }
+  const call = apiCaller(token)
   const created = await call('POST', `${base(ports.gateway)}/api/experiments`, {
     name: 'assignment benchmark',
     variants: [

@@ -15,14 +15,12 @@
  * measured HTTP round; BENCH_WORKER_JOBS (default 2000) the jobs per worker round; BENCH_LAG_RATE
  * (default 50) batches/s for (c); BENCH_CPU_PROF=<dir> runs gateway and worker with --cpu-prof.
  */
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { cleanupAll, exitOnSignals, onCleanup } from './lib/cleanup.js'
+import { onCleanup } from './lib/cleanup.js'
 import { pidsMatching, startCpuMeter } from './lib/cpu.js'
-import { startChild, waitForReady, type Child } from './lib/processes.js'
+import { apiCaller, log, profileArgs, requireBuilt, ROOT, runBenchmark } from './lib/harness.js'
+import { assertAllAlive, startChild, waitForReady, type Child } from './lib/processes.js'
 import { seedTenMillion, sequentialMs } from './ingestion-lib/compute-latency.js'
 import { assignmentRows, BATCH_SIZE, batchBody, eventBatch, USER_POOL, type BenchEvent } from './ingestion-lib/events.js'
 import { postRound, type RoundResult } from './lib/load.js'
@@ -30,7 +28,6 @@ import { measureLag } from './ingestion-lib/lag.js'
 import { summary } from './ingestion-lib/percentiles.js'
 import { createPlainTable, drainSeconds, enqueueBatches, openClients, PLAIN_TABLE, plainInsert } from './ingestion-lib/worker-throughput.js'
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const ENTRIES = { gateway: 'apps/gateway/dist/server.js', analytics: 'apps/analytics/dist/main.js' }
 const CONNECTIONS = 50
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -46,20 +43,15 @@ const COMPUTE_CALLS = 50
 const TARGET = { http: 0.6, worker: 0.5, computeMs: 50 }
 const TENANT = 'bench'
 
-const missing = [...Object.values(ENTRIES), 'packages/devstack/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)))
-if (missing.length) {
-  console.error(`[bench] not built (missing ${missing.join(', ')}): run \`npm run build\` first`)
-  process.exit(1)
-}
+requireBuilt(Object.values(ENTRIES))
 // Imported only now: they resolve to the workspace packages' dist.
-const { benchDatabase, benchRedis } = await import('./lib/stack.js')
+const { benchStack } = await import('./lib/stack.js')
 const { freePort, signToken } = await import('@experiments/devstack')
 const { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } = await import('@experiments/contracts')
 const { Queue } = await import('bullmq')
 const { Redis } = await import('ioredis')
 const { default: pg } = await import('pg')
 
-const log = (message: string) => console.log(`[bench] ${message}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 const ms = (x: number) => `${x.toFixed(1)} ms`
@@ -67,68 +59,31 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
 const fmt = (r: Pick<RoundResult, 'rps' | 'p50' | 'p99'>) =>
   `${Math.round(r.rps)} req/s (${Math.round(r.rps * BATCH_SIZE)} events/s)  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}`
 
-exitOnSignals()
-try {
-  await main()
-} catch (error) {
-  console.error(`[bench] failed: ${(error as Error).stack ?? error}`)
-  process.exitCode = 1
-} finally {
-  await cleanupAll()
-}
+await runBenchmark(main)
 
 async function main() {
-  const tmp = mkdtempSync(join(tmpdir(), 'bench-ingestion-'))
-  onCleanup('temp dir', async () => rmSync(tmp, { recursive: true, force: true }))
-  const database = await benchDatabase(tmp)
-  const redisServer = await benchRedis(tmp)
-  log(`postgres: ${database.note}`)
-  log(`redis: private redis-server ${redisServer.url}, appendonly no, no RDB snapshots`)
-
-  const secret = randomBytes(32).toString('hex')
+  const { database, redisServer, secret, serviceEnv } = await benchStack('ingestion')
   const token = signToken(secret, { tenantId: TENANT, scope: 'experiments:read experiments:write events:write', ttlSeconds: 3600 })
   const ports = { gateway: await freePort(), analytics: await freePort(), bare: await freePort() }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: database.url,
-    REDIS_URL: redisServer.url,
-    JWT_SECRET: secret,
-    GATEWAY_PORT: String(ports.gateway),
-    ANALYTICS_PORT: String(ports.analytics),
-    BARE_PORT: String(ports.bare),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+  const env = serviceEnv(ports, {
     // (a) queues every accepted batch without draining it: the backpressure limit must not answer 429.
     INGEST_MAX_BACKLOG: String(1e12),
     ANALYTICS_CONCURRENCY: String(WORKER_CONCURRENCY),
-  }
+  })
   const base = (port: number) => `http://127.0.0.1:${port}`
-  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
   // The gateway migrates the database first, so the analytics worker does not race it.
-  const gateway = startChild('gateway', [...profileArgs, join(ROOT, ENTRIES.gateway)], env)
+  const gateway = startChild('gateway', [...profileArgs(), join(ROOT, ENTRIES.gateway)], env)
   await waitForReady(gateway, `${base(ports.gateway)}/ready`)
   const children: Child[] = [
     gateway,
-    startChild('analytics', [...profileArgs, join(ROOT, ENTRIES.analytics)], env),
+    startChild('analytics', [...profileArgs(), join(ROOT, ENTRIES.analytics)], env),
     startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], env),
   ]
   await Promise.all([waitForReady(children[1]!, `${base(ports.analytics)}/ready`), waitForReady(children[2]!, `${base(ports.bare)}/ready`)])
-  const assertAlive = () => {
-    const dead = children.map((c) => c.exited()).filter(Boolean)
-    if (dead.length) throw new Error(dead.join('; '))
-  }
+  const assertAlive = () => assertAllAlive(children)
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const json = (await response.json()) as { data: Record<string, unknown> }
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`)
-    return json.data
-  }
+  const call = apiCaller(token)
   const newExperiment = async (name: string) => {
     const created = await call('POST', `${base(ports.gateway)}/api/experiments`, {
       name,

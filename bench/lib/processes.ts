@@ -42,3 +42,9 @@ export const waitForReady = async (child: Child, url: string, timeoutMs = 30_000
   }
   throw new Error(`${url} was not ready within ${timeoutMs} ms`)
 }
+
+/** Throws naming every child that has exited: a benchmark against a crashed service is invalid. */
+export const assertAllAlive = (children: Child[]) => {
+  const dead = children.map((c) => c.exited()).filter(Boolean)
+  if (dead.length) throw new Error(dead.join('; '))
+}

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, startEmbeddedPostgres, startPrivateRedis, throwawayDatabase } from '@experiments/devstack'
 import pg from 'pg'
 import { onCleanup } from './cleanup.js'
+import { log } from './harness.js'
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -42,4 +46,30 @@ export const benchRedis = async (tmpDir: string) => {
   const redis = await startPrivateRedis({ dir: join(tmpDir, 'redis'), port: await freePort(), appendOnly: false })
   onCleanup('redis-server', redis.stop)
   return redis
+}
+
+/**
+ * What every benchmark runs on, all gone at cleanup: a temp dir, a database (see benchDatabase), a
+ * private redis-server and a JWT secret; `serviceEnv` is the environment of the service children,
+ * with a `<NAME>_PORT` variable for each port.
+ */
+export const benchStack = async (name: string) => {
+  const tmp = mkdtempSync(join(tmpdir(), `bench-${name}-`))
+  onCleanup('temp dir', async () => rmSync(tmp, { recursive: true, force: true }))
+  const database = await benchDatabase(tmp)
+  const redisServer = await benchRedis(tmp)
+  log(`postgres: ${database.note}`)
+  log(`redis: private redis-server ${redisServer.url}, appendonly no, no RDB snapshots`)
+  const secret = randomBytes(32).toString('hex')
+  const serviceEnv = (ports: Record<string, number>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    ...process.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisServer.url,
+    JWT_SECRET: secret,
+    ...Object.fromEntries(Object.entries(ports).map(([service, port]) => [`${service.toUpperCase()}_PORT`, String(port)])),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  })
+  return { database, redisServer, secret, serviceEnv }
 }
