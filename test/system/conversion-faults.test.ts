@@ -105,6 +105,19 @@ describe('conversion faults', () => {
     expect(await totals(experiment.id)).toEqual({ events: 49, value: 147 })
   })
 
+  it('stores a job queued by an older gateway, one object per event, like any other', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    const process = makeConversionProcessor({ db, redis })
+    const timestamp = new Date().toISOString()
+    const perEvent = events(experiment.id, ['old-1', 'old-2']).map((e, i) => ({ ...e, metric: 'signup', value: i + 1, timestamp }))
+    expect(await process({ id: 'per-event-1', data: { tenantId: tenant, events: perEvent } })).toEqual({ stored: 2, duplicates: 0 })
+    const stored = await db.selectFrom('conversions').select(['user_id', 'metric', 'value']).where('experiment_id', '=', experiment.id).orderBy('user_id').execute()
+    expect(stored).toEqual([
+      { user_id: 'old-1', metric: 'signup', value: 1 },
+      { user_id: 'old-2', metric: 'signup', value: 2 },
+    ])
+  })
+
   it('fails a job whose columns do not match its events for good (no retry), storing nothing', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const process = makeConversionProcessor({ db, redis })

@@ -20,6 +20,26 @@ export const ConversionJob = Type.Object({
 })
 export type ConversionJob = Static<typeof ConversionJob>
 
+/**
+ * A `conversions` job as gateways before the column format wrote it: one object per event. Workers
+ * still store it, so jobs queued across an upgrade are not lost.
+ */
+export const ConversionJobPerEvent = Type.Object({
+  tenantId: Type.String({ minLength: 1 }),
+  events: Type.Array(
+    Type.Object({
+      eventId: Type.String({ minLength: 1, maxLength: 128 }),
+      experimentId: Type.String({ minLength: 1 }),
+      userId: Type.String({ minLength: 1 }),
+      metric: Type.String({ pattern: '^[a-z0-9_.-]{1,64}$' }),
+      value: Type.Number(),
+      timestamp: Type.String(),
+    }),
+    { minItems: 1 },
+  ),
+})
+export type ConversionJobPerEvent = Static<typeof ConversionJobPerEvent>
+
 /** A job's events as full columns, one value per event in every one. */
 export type ConversionColumns = {
   eventIds: string[]
