@@ -5,7 +5,7 @@ import type { Result } from 'ioredis'
 
 const lua = readFileSync(new URL('./lua/assign.lua', import.meta.url), 'utf8')
 
-type AssignArgs = [status: string, assignments: string, counts: string, stream: string, userId: string, variantId: string, nowMs: string]
+type AssignArgs = [status: string, assignments: string, counts: string, stream: string, userId: string, position: string, variantId: string, nowMs: string]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -13,25 +13,28 @@ declare module 'ioredis' {
   }
 }
 
-export type ScriptCall = { experimentId: string; userId: string; variantId: string }
+/** The variant the hash chose: its position in the experiment's variants (what the sticky map stores) and id. */
+export type ScriptCall = { experimentId: string; userId: string; position: number; variantId: string }
+/** `stored` is the sticky map's value: a variant position, or a variant id in maps of earlier releases. */
 export type ScriptOutcome =
-  | { kind: 'existing' | 'assigned'; variantId: string }
+  | { kind: 'existing' | 'assigned'; stored: string }
   | { kind: 'refused'; status: string }
 
 const OUTCOME_CODES = { 0: 'assigned', 1: 'existing' } as const
 
-const argsOf = ({ experimentId, userId, variantId }: ScriptCall, nowMs: number): AssignArgs => [
+const argsOf = ({ experimentId, userId, position, variantId }: ScriptCall, nowMs: number): AssignArgs => [
   redisKeys.status(experimentId),
   redisKeys.assignments(experimentId),
   redisKeys.counts(experimentId),
   redisKeys.assignmentStream(experimentId),
   userId,
+  String(position),
   variantId,
   String(nowMs),
 ]
 
 const toOutcome = ([code, value]: [number, string]): ScriptOutcome =>
-  code === 2 ? { kind: 'refused', status: value } : { kind: OUTCOME_CODES[code as 0 | 1], variantId: value }
+  code === 2 ? { kind: 'refused', status: value } : { kind: OUTCOME_CODES[code as 0 | 1], stored: value }
 
 /**
  * Loads assign.lua into the client as `assignOnce` (sent by SHA, re-sent in full after a Redis

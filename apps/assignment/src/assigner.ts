@@ -26,16 +26,17 @@ const plan = (experiment: CachedExperiment, userId: string, attributes: Attribut
   if (config.audience && !evaluateConditions(config.audience.conditions as ConditionObject, attributes)) {
     return { answer: answer(config.id, userId, null, 'audience_mismatch') }
   }
-  const chosen = experiment.variants[variantIndexFor(config.seed, userId, experiment.ranges)]
+  const position = variantIndexFor(config.seed, userId, experiment.ranges)
+  const chosen = experiment.variants[position]
   if (!chosen) throw new Error(`experiment ${config.id}: user ${userId} hashed outside every bucket range`)
-  return { experiment, call: { experimentId: config.id, userId, variantId: chosen.id } }
+  return { experiment, call: { experimentId: config.id, userId, position, variantId: chosen.id } }
 }
 
 /** The answer for what the script did: a recorded variant wins; a refusal says why. */
 const resolve = (experiment: CachedExperiment, userId: string, outcome: ScriptOutcome): AssignmentView => {
   const { id } = experiment.config
   if (outcome.kind === 'refused') return answer(id, userId, null, outcome.status === 'stopped' ? 'enrollment_closed' : 'not_running')
-  return answer(id, userId, experiment.variantsById.get(outcome.variantId) ?? null, outcome.kind)
+  return answer(id, userId, experiment.storedVariant(outcome.stored) ?? null, outcome.kind)
 }
 
 /**

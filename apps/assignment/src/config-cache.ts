@@ -11,19 +11,23 @@ export type CachedExperiment = {
   config: AssignmentConfig
   ranges: BucketRange[]
   variants: VariantView[]
-  variantsById: Map<string, VariantView>
+  /** The variant a sticky map value names: a position, or a variant id (maps of earlier releases). */
+  storedVariant: (stored: string) => VariantView | undefined
 }
+
+const POSITION = /^\d+$/
 
 const NEGATIVE_TTL_MS = 1000
 const NEGATIVE_MAX = 10_000
 
 const prepare = (config: AssignmentConfig): CachedExperiment => {
   const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
+  const variantsById = new Map(variants.map((v) => [v.id, v]))
   return {
     config,
     ranges: bucketRangesFromSplits(config.variants.map((v) => v.splitPercentage)),
     variants,
-    variantsById: new Map(variants.map((v) => [v.id, v])),
+    storedVariant: (stored) => (POSITION.test(stored) ? variants[Number(stored)] : variantsById.get(stored)),
   }
 }
 

@@ -25,7 +25,8 @@ describe('POST /api/experiments/:id/assignments', () => {
 
     const again = await assign(config.id, { userId: 'u-1' })
     expect(again.body.data).toEqual({ ...first.body.data, reason: 'existing' })
-    expect(await svc.redis.hget(redisKeys.assignments(config.id), 'u-1')).toBe(variant.id)
+    // The sticky map holds the variant's position, not its id: a fifth of the memory per user.
+    expect(await svc.redis.hget(redisKeys.assignments(config.id), 'u-1')).toBe(String(config.variants.findIndex((v) => v.id === variant.id)))
     expect(await svc.redis.hget(redisKeys.counts(config.id), variant.id)).toBe('1')
     expect(await svc.redis.xlen(redisKeys.assignmentStream(config.id))).toBe(1)
   })
@@ -35,9 +36,19 @@ describe('POST /api/experiments/:id/assignments', () => {
     await publish(svc.redis, config)
     const { body } = await assign(config.id, { userId: 'sticky' })
     const other = config.variants.find((v) => v.id !== body.data.variant.id)!
-    await svc.redis.hset(redisKeys.assignments(config.id), 'sticky', other.id)
+    await svc.redis.hset(redisKeys.assignments(config.id), 'sticky', String(config.variants.indexOf(other)))
     const again = await assign(config.id, { userId: 'sticky' })
     expect(again.body.data).toMatchObject({ reason: 'existing', variant: { id: other.id } })
+  })
+
+  it('honours a sticky map entry that holds a variant id, as earlier releases wrote them', async () => {
+    const config = aConfig(tenant)
+    await publish(svc.redis, config)
+    const { body } = await assign(config.id, { userId: 'from-before' })
+    const other = config.variants.find((v) => v.id !== body.data.variant.id)!
+    await svc.redis.hset(redisKeys.assignments(config.id), 'from-before', other.id)
+    const again = await assign(config.id, { userId: 'from-before' })
+    expect(again.body.data).toMatchObject({ reason: 'existing', variant: { id: other.id, name: other.name } })
   })
 
   it('answers enrollment_closed for new users of a stopped experiment, existing users keep their variant', async () => {

@@ -28,16 +28,20 @@ export const assignmentStore = (db: Kysely<DB>) => ({
     return new Map(rows.map((r) => [r.variant_id, r.participants]))
   },
 
-  /** Assignments of one experiment in user id order, a page at a time (keyset pagination). */
-  pageAfter: (experimentId: string, afterUserId: string, limit: number) =>
-    db
-      .selectFrom('assignments')
-      .select(['user_id', 'variant_id'])
-      .where('experiment_id', '=', experimentId)
-      .where('user_id', '>', afterUserId)
-      .orderBy('user_id')
-      .limit(limit)
-      .execute(),
+  /**
+   * Assignments of one experiment in user id order, a page at a time (keyset pagination), each with
+   * its variant's position among the experiment's variants (0-based, the order of the published config).
+   */
+  pageAfter: async (experimentId: string, afterUserId: string, limit: number) =>
+    (
+      await sql<{ user_id: string; position: number }>`
+        select a.user_id, v.position from assignments a
+        join (select id, (row_number() over (order by position) - 1)::int as position from variants where experiment_id = ${experimentId}) v
+          on v.id = a.variant_id
+        where a.experiment_id = ${experimentId} and a.user_id > ${afterUserId}
+        order by a.user_id
+        limit ${limit}`.execute(db)
+    ).rows,
 
   liveExperimentIds: async () =>
     (await db.selectFrom('experiments').select('id').where('status', 'in', ['running', 'stopped']).execute()).map((r) => r.id),

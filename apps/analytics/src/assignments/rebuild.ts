@@ -44,7 +44,7 @@ export const createRebuilder = ({ redis, store, drain, log, graceMs = IN_FLIGHT_
         const page = await store.pageAfter(experimentId, after, PAGE)
         if (page.length === 0) break
         const pipeline = redis.pipeline()
-        for (const row of page) pipeline.hsetnx(redisKeys.assignments(experimentId), row.user_id, row.variant_id)
+        for (const row of page) pipeline.hsetnx(redisKeys.assignments(experimentId), row.user_id, String(row.position))
         await pipeline.exec()
         restored += page.length
         after = page[page.length - 1]!.user_id
