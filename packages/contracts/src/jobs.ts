@@ -1,5 +1,12 @@
 import { Type, type Static, type TSchema } from 'typebox'
 
+// The fields of a conversion event, as both job formats carry them.
+const EventId = Type.String({ minLength: 1, maxLength: 128 })
+const Id = Type.String({ minLength: 1 })
+const Metric = Type.String({ pattern: '^[a-z0-9_.-]{1,64}$' })
+/** ISO-8601, checked by the gateway. */
+const Timestamp = Type.String()
+
 /** A column of a conversions job: one value that every event shares, or one value per event in event order. */
 const Column = <T extends TSchema>(item: T) => Type.Union([item, Type.Array(item)])
 
@@ -9,14 +16,13 @@ const Column = <T extends TSchema>(item: T) => Type.Union([item, Type.Array(item
  * Redis stores and the worker reads at about a third of one object per event.
  */
 export const ConversionJob = Type.Object({
-  tenantId: Type.String({ minLength: 1 }),
-  eventIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1 }),
-  userIds: Type.Array(Type.String({ minLength: 1 })),
-  experimentIds: Column(Type.String({ minLength: 1 })),
-  metrics: Column(Type.String({ pattern: '^[a-z0-9_.-]{1,64}$' })),
+  tenantId: Id,
+  eventIds: Type.Array(EventId, { minItems: 1 }),
+  userIds: Type.Array(Id),
+  experimentIds: Column(Id),
+  metrics: Column(Metric),
   values: Column(Type.Number()),
-  /** ISO-8601. */
-  timestamps: Column(Type.String()),
+  timestamps: Column(Timestamp),
 })
 export type ConversionJob = Static<typeof ConversionJob>
 
@@ -25,18 +31,10 @@ export type ConversionJob = Static<typeof ConversionJob>
  * still store it, so jobs queued across an upgrade are not lost.
  */
 export const ConversionJobPerEvent = Type.Object({
-  tenantId: Type.String({ minLength: 1 }),
-  events: Type.Array(
-    Type.Object({
-      eventId: Type.String({ minLength: 1, maxLength: 128 }),
-      experimentId: Type.String({ minLength: 1 }),
-      userId: Type.String({ minLength: 1 }),
-      metric: Type.String({ pattern: '^[a-z0-9_.-]{1,64}$' }),
-      value: Type.Number(),
-      timestamp: Type.String(),
-    }),
-    { minItems: 1 },
-  ),
+  tenantId: Id,
+  events: Type.Array(Type.Object({ eventId: EventId, experimentId: Id, userId: Id, metric: Metric, value: Type.Number(), timestamp: Timestamp }), {
+    minItems: 1,
+  }),
 })
 export type ConversionJobPerEvent = Static<typeof ConversionJobPerEvent>
 
@@ -91,8 +89,8 @@ export const conversionColumns = (job: ConversionJob): ConversionColumns | { mis
 
 /** A `compute-results` job. */
 export const ComputeJob = Type.Object({
-  tenantId: Type.String({ minLength: 1 }),
-  experimentId: Type.String({ minLength: 1 }),
+  tenantId: Id,
+  experimentId: Id,
   metric: Type.String(),
   confidenceLevel: Type.Number(),
   controlVariantId: Type.Union([Type.String(), Type.Null()]),
