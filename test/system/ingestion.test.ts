@@ -79,6 +79,14 @@ describe('POST /api/conversions', () => {
     expect((await sendConversions(gateway, tenant, batch)).body).toEqual({ data: { accepted: 1000 } })
   })
 
+  it('counts an eventId in characters, as the schema does: 128 emoji are accepted', async () => {
+    const [event] = events(experimentId, ['u-emoji'])
+    const eventId = '😀'.repeat(128) // 256 UTF-16 code units
+    expect((await sendConversions(gateway, tenant, [{ ...event!, eventId }])).status).toBe(202)
+    const [job] = await queue.getJobs(['waiting'], 0, 0, false)
+    expect(job!.data.eventIds).toEqual([eventId])
+  })
+
   const one = (overrides: object) => ({ ...events('', ['u'])[0], experimentId: undefined, ...overrides })
   const cases: [string, string, () => object[]][] = [
     ['an empty batch', '/events', () => []],
@@ -86,6 +94,7 @@ describe('POST /api/conversions', () => {
     ['a missing eventId', '/events/0/eventId', () => [{ experimentId, userId: 'u' }]],
     ['an empty eventId', '/events/0/eventId', () => [one({ experimentId, eventId: '' })]],
     ['an eventId of 129 characters', '/events/0/eventId', () => [one({ experimentId, eventId: 'e'.repeat(129) })]],
+    ['an eventId of 129 emoji', '/events/0/eventId', () => [one({ experimentId, eventId: '😀'.repeat(129) })]],
     ['a missing userId', '/events/0/userId', () => [{ eventId: 'e1', experimentId }]],
     ['a metric with capitals', '/events/0/metric', () => [one({ experimentId, metric: 'Purchase' })]],
     ['a metric of 65 characters', '/events/0/metric', () => [one({ experimentId, metric: 'm'.repeat(65) })]],

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { errorHandler, send } from './error-handler.js'
 import { ValidationFailed, type ErrorDetail } from './errors.js'
+import { AJV_OPTIONS } from './validation.js'
 
 export type HttpAppOptions = {
   title: string
@@ -72,8 +73,7 @@ export const createHttpApp = async (options: HttpAppOptions) => {
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
-    // verbose: errors carry their schema, whose description words the message for pattern failures.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true, verbose: true } },
+    ajv: AJV_OPTIONS,
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
 

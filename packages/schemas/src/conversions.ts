@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { MAX_USER_ID_LENGTH } from './assignments.js'
 
 export const MAX_EVENTS_PER_BATCH = 1000
 /** How far in the future a conversion's timestamp may lie (clock skew between clients and us). */
@@ -7,19 +8,23 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 /** An RFC 3339 date-time: date, time, optional fraction, Z or an offset. */
 export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
 
+export const MAX_ID_LENGTH = 128
+export const MAX_TIMESTAMP_LENGTH = 40
+export const METRIC_PATTERN = '^[a-z0-9_.-]{1,64}$'
+
 const eventFields = {
-  eventId: Type.String({ minLength: 1, maxLength: 128 }),
-  userId: Type.String({ minLength: 1, maxLength: 256 }),
+  eventId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+  userId: Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH }),
   metric: Type.Optional(
-    Type.String({ pattern: '^[a-z0-9_.-]{1,64}$', description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
+    Type.String({ pattern: METRIC_PATTERN, description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
   ),
   value: Type.Optional(Type.Number()),
   /** ISO-8601 date-time; checked by the gateway, which parses it once for the future-skew rule too. */
-  timestamp: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ISO-8601 date-time, e.g. 2025-02-01T00:00:00Z' })),
+  timestamp: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TIMESTAMP_LENGTH, description: 'ISO-8601 date-time, e.g. 2025-02-01T00:00:00Z' })),
 }
 
 export const ConversionEventInput = Type.Object(
-  { ...eventFields, experimentId: Type.String({ minLength: 1, maxLength: 128 }) },
+  { ...eventFields, experimentId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) },
   { additionalProperties: false },
 )
 export const ExperimentConversionEventInput = Type.Object(eventFields, { additionalProperties: false })

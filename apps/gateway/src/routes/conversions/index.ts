@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AcceptedView, ConversionBatchBody, errorResponses, ExperimentConversionBatchBody, IdParams } from '@experiments/schemas'
+import { quickAcceptValidator } from '@experiments/http'
+import {
+  AcceptedView,
+  ConversionBatchBody,
+  errorResponses,
+  ExperimentConversionBatchBody,
+  IdParams,
+  quickAcceptsConversionBatch,
+} from '@experiments/schemas'
 import type { ConversionIntake } from '../../domain/conversion-intake.js'
 
 const errors = errorResponses(400, 401, 403, 404, 413, 429, 503)
 const tags = ['conversions']
+// Batches of up to 1000 events: plain code accepts the usual valid batch, the schema words the errors.
+const batchValidator = quickAcceptValidator((body) => quickAcceptsConversionBatch(body, true))
+const experimentBatchValidator = quickAcceptValidator((body) => quickAcceptsConversionBatch(body, false))
 
 /** Conversion ingestion (scope events:write): validate, enqueue one job per batch, answer 202. */
 export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionIntake }> = async (app, { intake }) => {
@@ -11,14 +22,18 @@ export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionInt
 
   app.post(
     '/conversions',
-    { onRequest: send, schema: { tags, body: ConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
+    { onRequest: send, validatorCompiler: batchValidator, schema: { tags, body: ConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
     async (request, reply) =>
       reply.code(202).send({ data: { accepted: await intake.accept(request.user.tenantId, request.body.events) } }),
   )
 
   app.post(
     '/experiments/:id/conversions',
-    { onRequest: send, schema: { tags, params: IdParams, body: ExperimentConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
+    {
+      onRequest: send,
+      validatorCompiler: experimentBatchValidator,
+      schema: { tags, params: IdParams, body: ExperimentConversionBatchBody, response: { 202: AcceptedView, ...errors } },
+    },
     async (request, reply) => {
       const experimentId = request.params.id
       const events = request.body.events.map((event) => ({ ...event, experimentId }))

@@ -1,0 +1,89 @@
+import { quickAcceptValidator } from '@experiments/http'
+import { ConversionBatchBody, ExperimentConversionBatchBody, quickAcceptsConversionBatch } from '@experiments/schemas'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+
+// The conversion routes accept a batch by plain code when it can, and ask the schema (Ajv, as on
+// every route) otherwise: the plain code must never accept what the schema rejects.
+const schemaOnly = (schema: object) =>
+  quickAcceptValidator(() => false)({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as (body: unknown) => boolean
+
+const routes = [
+  { name: 'POST /api/conversions', schema: ConversionBatchBody, withExperimentId: true },
+  { name: 'POST /api/experiments/:id/conversions', schema: ExperimentConversionBatchBody, withExperimentId: false },
+]
+
+// Mostly valid fields, sometimes a string around a limit (in ASCII and in astral characters: two
+// UTF-16 code units, one character), sometimes a value of another type or a missing field.
+const mostly = <T>(valid: fc.Arbitrary<T>, ...others: fc.Arbitrary<unknown>[]) =>
+  fc.oneof({ arbitrary: valid, weight: 12 }, ...others.map((arbitrary) => ({ arbitrary, weight: 1 })))
+const nearLimit = (limit: number) =>
+  fc.oneof(
+    fc.constantFrom('', 'x'.repeat(limit), 'x'.repeat(limit + 1), '😀'.repeat(limit / 2), '😀'.repeat(limit), '😀'.repeat(limit + 1)),
+    fc.string({ unit: 'grapheme', maxLength: limit + 2 }),
+  )
+const otherType = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
+const id = (limit: number) => mostly(fc.string({ minLength: 1, maxLength: 40 }), nearLimit(limit), otherType)
+const rarely = (fields: fc.Arbitrary<object>) => fc.oneof({ arbitrary: fc.constant({}), weight: 12 }, { arbitrary: fields, weight: 1 })
+const eventFor = (withExperimentId: boolean) =>
+  fc
+    .tuple(
+      fc.record(
+        {
+          eventId: id(128),
+          userId: id(256),
+          metric: mostly(fc.stringMatching(/^[a-z0-9_.-]{1,64}$/), fc.constantFrom('Purchase', 'm'.repeat(65), '', 'a b'), otherType),
+          value: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }), otherType, fc.string(), fc.constantFrom(Number.NaN, Infinity)),
+          timestamp: mostly(fc.constantFrom('2025-02-01T00:00:00Z', '2025-02-01T00:00:00.000+01:00'), nearLimit(40), otherType),
+        },
+        { requiredKeys: ['eventId', 'userId'] },
+      ),
+      withExperimentId ? mostly(fc.record({ experimentId: id(128) }), fc.constant({})) : rarely(fc.record({ experimentId: id(128) })),
+      rarely(fc.record({ extra: otherType })),
+    )
+    .map(([fields, experiment, extra]) => ({ ...fields, ...experiment, ...extra }))
+const bodyFor = (withExperimentId: boolean) =>
+  fc.oneof(
+    { arbitrary: fc.record({ events: fc.array(eventFor(withExperimentId), { minLength: 1, maxLength: 3 }) }), weight: 12 },
+    fc.record({ events: fc.array(eventFor(withExperimentId), { maxLength: 2 }), other: otherType }),
+    fc.record({ events: otherType }),
+    fc.anything(),
+  )
+const plainEvent = (i: number) => ({ eventId: `e-${i}`, experimentId: 'exp_1', userId: `u-${i}`, metric: 'purchase', value: i / 10, timestamp: '2025-02-01T00:00:00.000Z' })
+const plainBatch = (n: number, withExperimentId: boolean) => ({
+  events: Array.from({ length: n }, (_, i) => {
+    const { experimentId, ...rest } = plainEvent(i)
+    return withExperimentId ? { experimentId, ...rest } : rest
+  }),
+})
+
+describe.each(routes)('quick acceptance of $name', ({ schema, withExperimentId }) => {
+  const schemaAccepts = schemaOnly(schema)
+
+  it('never accepts a body the schema rejects', () => {
+    let quicklyAccepted = 0
+    fc.assert(
+      fc.property(bodyFor(withExperimentId), (candidate) => {
+        if (!quickAcceptsConversionBatch(candidate, withExperimentId)) return true
+        quicklyAccepted++
+        return schemaAccepts(candidate)
+      }),
+      { numRuns: 20_000 },
+    )
+    // The generator reaches the accepting side too, so the property is not vacuous.
+    expect(quicklyAccepted).toBeGreaterThan(100)
+  })
+
+  it('accepts the usual valid batch, 1 to 1000 events, without the schema', () => {
+    for (const n of [1, 100, 1000]) expect(quickAcceptsConversionBatch(plainBatch(n, withExperimentId), withExperimentId)).toBe(true)
+  })
+
+  it('leaves batches past the limits to the schema', () => {
+    expect(quickAcceptsConversionBatch(plainBatch(0, withExperimentId), withExperimentId)).toBe(false)
+    expect(quickAcceptsConversionBatch(plainBatch(1001, withExperimentId), withExperimentId)).toBe(false)
+    // 128 emoji are 128 characters (valid) but 256 code units: the schema decides.
+    const emoji = { events: [{ ...plainBatch(1, withExperimentId).events[0], eventId: '😀'.repeat(128) }] }
+    expect(quickAcceptsConversionBatch(emoji, withExperimentId)).toBe(false)
+    expect(schemaAccepts(emoji)).toBe(true)
+  })
+})
