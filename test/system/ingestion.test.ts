@@ -101,6 +101,7 @@ describe('POST /api/conversions', () => {
     ['a value that is a string', '/events/0/value', () => [one({ experimentId, value: '3' })]],
     ['a timestamp that is not ISO-8601', '/events/0/timestamp', () => [one({ experimentId, timestamp: 'yesterday' })]],
     ['a timestamp with an impossible date', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-30T25:00:00Z' })]],
+    ['a 29 February outside leap years (PostgreSQL would refuse it after the 202)', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-29T00:00:00.000Z' })]],
     ['a timestamp without a time zone', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-01T00:00:00' })]],
     ['a timestamp 10 minutes in the future', '/events/0/timestamp', () => [one({ experimentId, timestamp: new Date(Date.now() + 600_000).toISOString() })]],
     ['an unknown experiment', '/events/0/experimentId', () => [one({ experimentId: 'exp_unknown' })]],

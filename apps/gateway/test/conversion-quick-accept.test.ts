@@ -25,6 +25,7 @@ const nearLimit = (limit: number) =>
 const otherType = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
 const id = (limit: number) => mostly(fc.string({ minLength: 1, maxLength: 40 }), nearLimit(limit), otherType)
 const rarely = (fields: fc.Arbitrary<object>) => fc.oneof({ arbitrary: fc.constant({}), weight: 12 }, { arbitrary: fields, weight: 1 })
+const usually = (fields: fc.Arbitrary<object>) => fc.oneof({ arbitrary: fields, weight: 12 }, { arbitrary: fc.constant({}), weight: 1 })
 const eventFor = (withExperimentId: boolean) =>
   fc
     .tuple(
@@ -38,7 +39,7 @@ const eventFor = (withExperimentId: boolean) =>
         },
         { requiredKeys: ['eventId', 'userId'] },
       ),
-      withExperimentId ? mostly(fc.record({ experimentId: id(128) }), fc.constant({})) : rarely(fc.record({ experimentId: id(128) })),
+      withExperimentId ? usually(fc.record({ experimentId: id(128) })) : rarely(fc.record({ experimentId: id(128) })),
       rarely(fc.record({ extra: otherType })),
     )
     .map(([fields, experiment, extra]) => ({ ...fields, ...experiment, ...extra }))

@@ -5,9 +5,6 @@ export const MAX_EVENTS_PER_BATCH = 1000
 /** How far in the future a conversion's timestamp may lie (clock skew between clients and us). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 
-/** An RFC 3339 date-time: date, time, optional fraction, Z or an offset. */
-export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
-
 export const MAX_ID_LENGTH = 128
 export const MAX_TIMESTAMP_LENGTH = 40
 export const METRIC_PATTERN = '^[a-z0-9_.-]{1,64}$'

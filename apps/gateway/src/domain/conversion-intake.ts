@@ -1,12 +1,17 @@
 import { CONVERSION_BACKLOG_KEY, QUEUE, toConversionJob } from '@experiments/contracts'
 import { ValidationFailed, type ErrorDetail } from '@experiments/http'
 import { coalescedWrites, type Redis } from '@experiments/redis'
-import { DEFAULT_METRIC, ISO_DATE_TIME, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
+import { DEFAULT_METRIC, timestampChecker, type TimestampProblem } from '@experiments/schemas'
 import type { Queue } from 'bullmq'
 import type { BacklogGuard } from './backlog-guard.js'
 import type { ExperimentOwnership } from './experiment-ownership.js'
 
 type EventInput = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
+
+const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
+  'not-a-date-time': 'timestamp must be an ISO-8601 date-time such as 2025-02-01T00:00:00Z',
+  'in-the-future': 'timestamp is more than 5 minutes in the future',
+}
 
 /** Retries of a conversions job: the worker is idempotent, so retrying is always safe. */
 const JOB_OPTIONS = {
@@ -29,20 +34,15 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   return {
     accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
       const receivedAt = now()
+      const timestampProblem = timestampChecker(receivedAt)
       const problems: ErrorDetail[] = []
       const foreign = await deps.ownership.notOwned(tenantId, events.map((e) => e.experimentId))
       events.forEach((event, index) => {
         if (foreign.has(event.experimentId)) {
           problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
         }
-        if (event.timestamp !== undefined) {
-          const at = ISO_DATE_TIME.test(event.timestamp) ? Date.parse(event.timestamp) : Number.NaN
-          if (Number.isNaN(at)) {
-            problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp must be an ISO-8601 date-time such as 2025-02-01T00:00:00Z' })
-          } else if (at > receivedAt + MAX_FUTURE_SKEW_MS) {
-            problems.push({ index, path: `/events/${index}/timestamp`, message: 'timestamp is more than 5 minutes in the future' })
-          }
-        }
+        const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
+        if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
       })
       if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
 
