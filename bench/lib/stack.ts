@@ -68,7 +68,8 @@ export const benchStack = async (name: string) => {
     JWT_SECRET: secret,
     ...Object.fromEntries(Object.entries(ports).map(([service, port]) => [`${service.toUpperCase()}_PORT`, String(port)])),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    // The services' default, as users run them: per-request lines are debug-level.
+    LOG_LEVEL: 'info',
     ...extra,
   })
   return { database, redisServer, secret, serviceEnv }

@@ -268,13 +268,37 @@ describe('OpenAPI', () => {
 })
 
 describe('logs', () => {
+  const appLoggingAt = (logLevel: string) =>
+    buildApp({ db: gw.db, redis: gw.redis, blockingRedis: gw.blockingRedis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel })
+  /** The lines the app's logger writes from now on. */
+  const capturedLines = (app: Awaited<ReturnType<typeof buildApp>>) => {
+    const streamSymbol = Object.getOwnPropertySymbols(app.log).find((s) => s.description === 'pino.stream')!
+    const stream = (app.log as unknown as Record<symbol, { write: (line: string) => void }>)[streamSymbol]!
+    const lines: string[] = []
+    stream.write = (line) => void lines.push(line)
+    return lines
+  }
+
+  it('write the per-request lines at debug level only, so a request that succeeds costs no log line at info', async () => {
+    for (const [level, expected] of [['info', []], ['debug', ['incoming request', 'request completed']]] as const) {
+      const app = await appLoggingAt(level)
+      try {
+        const lines = capturedLines(app)
+        const response = await app.inject({ method: 'GET', url: '/api/experiments', headers: bearer(tenant) })
+        expect(response.statusCode).toBe(200)
+        expect(lines.map((line) => JSON.parse(line) as { msg: string; level: number }).map((l) => `${l.msg} ${l.level}`)).toEqual(
+          expected.map((msg) => `${msg} 20`),
+        )
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
   it('never contain the bearer token, whether the request succeeds or fails', async () => {
-    const app = await buildApp({ db: gw.db, redis: gw.redis, blockingRedis: gw.blockingRedis, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'debug' })
+    const app = await appLoggingAt('debug')
     try {
-      const streamSymbol = Object.getOwnPropertySymbols(app.log).find((s) => s.description === 'pino.stream')!
-      const stream = (app.log as unknown as Record<symbol, { write: (line: string) => void }>)[streamSymbol]!
-      const lines: string[] = []
-      stream.write = (line) => void lines.push(line)
+      const lines = capturedLines(app)
       const { authorization } = bearer(tenant)
       const signature = authorization.split('.')[2]!
       await app.inject({ method: 'GET', url: '/api/experiments', headers: { authorization, cookie: 'session=abc' } })

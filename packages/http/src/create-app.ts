@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { errorHandler, send } from './error-handler.js'
 import { ValidationFailed, type ErrorDetail } from './errors.js'
+import { RequestLinesAtDebug } from './request-log-lines.js'
 import { AJV_OPTIONS } from './validation.js'
 
 export type HttpAppOptions = {
@@ -58,6 +59,7 @@ export const createHttpApp = async (options: HttpAppOptions) => {
       level: options.logLevel ?? 'info',
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
+    logController: new RequestLinesAtDebug(),
     bodyLimit: options.bodyLimit,
     requestIdHeader: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
