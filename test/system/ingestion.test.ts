@@ -99,6 +99,7 @@ describe('POST /api/conversions', () => {
     ['a metric with capitals', '/events/0/metric', () => [one({ experimentId, metric: 'Purchase' })]],
     ['a metric of 65 characters', '/events/0/metric', () => [one({ experimentId, metric: 'm'.repeat(65) })]],
     ['a value that is a string', '/events/0/value', () => [one({ experimentId, value: '3' })]],
+    ['a value beyond 10^15, whose square would overflow the stored sum of squares', '/events/0/value', () => [one({ experimentId, value: -1e200 })]],
     ['a timestamp that is not ISO-8601', '/events/0/timestamp', () => [one({ experimentId, timestamp: 'yesterday' })]],
     ['a timestamp with an impossible date', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-30T25:00:00Z' })]],
     ['a 29 February outside leap years (PostgreSQL would refuse it after the 202)', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-29T00:00:00.000Z' })]],

@@ -1,5 +1,5 @@
 import { MAX_USER_ID_LENGTH } from './assignments.js'
-import { MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, METRIC_PATTERN } from './conversions.js'
+import { MAX_ABS_VALUE, MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, METRIC_PATTERN } from './conversions.js'
 
 const METRIC = new RegExp(METRIC_PATTERN)
 
@@ -23,7 +23,7 @@ const plainEvent = (event: unknown, withExperimentId: boolean): boolean => {
     shortString(fields.userId, MAX_USER_ID_LENGTH) &&
     (!withExperimentId || shortString(fields.experimentId, MAX_ID_LENGTH)) &&
     (metric === undefined || (typeof metric === 'string' && METRIC.test(metric))) &&
-    (value === undefined || (typeof value === 'number' && Number.isFinite(value))) &&
+    (value === undefined || (typeof value === 'number' && value >= -MAX_ABS_VALUE && value <= MAX_ABS_VALUE)) &&
     (timestamp === undefined || shortString(timestamp, MAX_TIMESTAMP_LENGTH))
   )
 }

@@ -5,6 +5,12 @@ export const MAX_EVENTS_PER_BATCH = 1000
 /** How far in the future a conversion's timestamp may lie (clock skew between clients and us). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 
+/**
+ * The largest magnitude of an event's value: its square must stay far from float8's overflow in the
+ * sum of squares PostgreSQL keeps (an overflow would fail the whole batch after its 202), and
+ * integers up to it are exact.
+ */
+export const MAX_ABS_VALUE = 1e15
 export const MAX_ID_LENGTH = 128
 export const MAX_TIMESTAMP_LENGTH = 40
 export const METRIC_PATTERN = '^[a-z0-9_.-]{1,64}$'
@@ -15,7 +21,7 @@ const eventFields = {
   metric: Type.Optional(
     Type.String({ pattern: METRIC_PATTERN, description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
   ),
-  value: Type.Optional(Type.Number()),
+  value: Type.Optional(Type.Number({ minimum: -MAX_ABS_VALUE, maximum: MAX_ABS_VALUE })),
   /** ISO-8601 date-time; checked by the gateway, which parses it once for the future-skew rule too. */
   timestamp: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TIMESTAMP_LENGTH, description: 'ISO-8601 date-time, e.g. 2025-02-01T00:00:00Z' })),
 }
