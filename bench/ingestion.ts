@@ -4,7 +4,9 @@
  *  (a) POST /api/conversions (batches of 100 events) on the gateway against a bare Fastify route
  *      that parses the same body and answers 202; autocannon, 50 connections, alternating rounds.
  *      The conversions queue is paused meanwhile (the worker idles) and emptied after each round,
- *      so the two HTTP servers compete only with the load generator and Redis.
+ *      so the HTTP servers compete only with the load generator and Redis. A third route in the
+ *      rounds, "enqueue only", parses and enqueues the same job without validating anything: what
+ *      the enqueue alone costs here (the issue's reference prototype).
  *  (b) analytics worker throughput into PostgreSQL (jobs enqueued while the queue is paused, then
  *      resumed) against plain unnest INSERT … ON CONFLICT DO NOTHING of the same rows with pg.
  *  (c) end-to-end lag from the gateway's 202 until the event is counted in PostgreSQL.
@@ -64,7 +66,7 @@ await runBenchmark(main)
 async function main() {
   const { database, redisServer, secret, serviceEnv } = await benchStack('ingestion')
   const token = signToken(secret, { tenantId: TENANT, scope: 'experiments:read experiments:write events:write', ttlSeconds: 3600 })
-  const ports = { gateway: await freePort(), analytics: await freePort(), bare: await freePort() }
+  const ports = { gateway: await freePort(), analytics: await freePort(), bare: await freePort(), enqueueOnly: await freePort() }
   const env = serviceEnv(ports, {
     // (a) queues every accepted batch without draining it: the backpressure limit must not answer 429.
     INGEST_MAX_BACKLOG: String(1e12),
@@ -79,8 +81,15 @@ async function main() {
     gateway,
     startChild('analytics', [...profileArgs(), join(ROOT, ENTRIES.analytics)], env),
     startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], env),
+    startChild('enqueue-only', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], {
+      ...env,
+      BARE_PORT: String(ports.enqueueOnly),
+      ENQUEUE_ONLY: '1',
+    }),
   ]
-  await Promise.all([waitForReady(children[1]!, `${base(ports.analytics)}/ready`), waitForReady(children[2]!, `${base(ports.bare)}/ready`)])
+  await Promise.all(
+    [ports.analytics, ports.bare, ports.enqueueOnly].map((port, i) => waitForReady(children[i + 1]!, `${base(port)}/ready`)),
+  )
   const assertAlive = () => assertAllAlive(children)
 
   const call = apiCaller(token)
@@ -129,6 +138,7 @@ async function main() {
   const backends = () => pidsMatching(new RegExp(`^postgres: (?:\\S+: )?\\S+ ${databaseName} `))
   const processes = {
     bare: { bare: () => [children[2]!.process.pid], 'load generator': () => [process.pid] },
+    enqueueOnly: { 'enqueue only': () => [children[3]!.process.pid], redis: () => [redisServer.pid], 'load generator': () => [process.pid] },
     gateway: {
       gateway: () => [gateway.process.pid],
       redis: () => [redisServer.pid],
@@ -136,10 +146,11 @@ async function main() {
       'load generator': () => [process.pid],
     },
   }
-  const round = async (target: 'bare' | 'gateway', seconds: number) => {
+  type Target = keyof typeof processes
+  const round = async (target: Target, seconds: number) => {
     const stopMeter = startCpuMeter(processes[target])
     const result = await postRound({
-      url: `${base(target === 'bare' ? ports.bare : ports.gateway)}/api/conversions`,
+      url: `${base(ports[target])}/api/conversions`,
       token,
       seconds,
       connections: CONNECTIONS,
@@ -147,7 +158,7 @@ async function main() {
     })
     const cpu = stopMeter(result.completed)
     assertAlive()
-    if (target === 'gateway') await emptyQueue()
+    if (target !== 'bare') await emptyQueue()
     return { ...result, cpu }
   }
   type Round = Awaited<ReturnType<typeof round>>
@@ -155,18 +166,20 @@ async function main() {
 
   log(`(a) ${CONNECTIONS} connections, ${BATCH_SIZE} events per request; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} × ${SECONDS} s rounds alternating`)
   const loadBefore = loadavg()[0]!
-  const warmups = [await round('bare', WARMUP_SECONDS), await round('gateway', WARMUP_SECONDS)]
-  const bare: Round[] = []
-  const intake: Round[] = []
+  const targets: Target[] = ['bare', 'gateway', 'enqueueOnly']
+  const warmups: Round[] = []
+  for (const target of targets) warmups.push(await round(target, WARMUP_SECONDS))
+  const rounds: Record<Target, Round[]> = { bare: [], gateway: [], enqueueOnly: [] }
   for (let i = 1; i <= ROUNDS; i++) {
-    bare.push(await round('bare', SECONDS))
-    log(`bare #${i}:    ${fmt(bare.at(-1)!)}  CPU µs/request: ${cpuText(bare.at(-1)!.cpu)}`)
-    intake.push(await round('gateway', SECONDS))
-    log(`gateway #${i}: ${fmt(intake.at(-1)!)}  CPU µs/request: ${cpuText(intake.at(-1)!.cpu)}`)
+    for (const target of targets) {
+      rounds[target].push(await round(target, SECONDS))
+      log(`${`${target} #${i}:`.padEnd(16)}${fmt(rounds[target].at(-1)!)}  CPU µs/request: ${cpuText(rounds[target].at(-1)!.cpu)}`)
+    }
   }
-  const httpFailures = [...warmups, ...bare, ...intake].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
+  const { bare, gateway: intake, enqueueOnly } = rounds
+  const httpFailures = [...warmups, ...bare, ...intake, ...enqueueOnly].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
   const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
-  const a = { gateway: avg(intake), bare: avg(bare) }
+  const a = { gateway: avg(intake), bare: avg(bare), enqueueOnly: avg(enqueueOnly) }
   const httpRatio = a.gateway.rps / a.bare.rps
 
   // ---------------------------------------------------------------- (b) worker throughput
@@ -246,8 +259,10 @@ async function main() {
 (a) POST /api/conversions, ${BATCH_SIZE} events per request, ${CONNECTIONS} connections, mean of ${ROUNDS} × ${SECONDS} s rounds
     gateway: ${fmt(a.gateway)}   (JWT verify, schema validation, ownership check, one BullMQ job + INCRBY per request)
     bare:    ${fmt(a.bare)}   (Fastify, same body parsed, constant-shape 202; NO JWT verification, token still sent)
-    CPU µs per request: gateway ${cpuText(meanCpu(intake))} | bare ${cpuText(meanCpu(bare))}
+    enqueue only: ${fmt(a.enqueueOnly)}   (the bare route plus the same job and one Queue.add; no JWT, validation or ownership check)
+    CPU µs per request: gateway ${cpuText(meanCpu(intake))} | bare ${cpuText(meanCpu(bare))} | enqueue only ${cpuText(meanCpu(enqueueOnly))}
     conversions queue paused during (a) (worker idle) and emptied after each gateway round
+    ratio enqueue only / bare req/s: ${(a.enqueueOnly.rps / a.bare.rps).toFixed(3)}, gateway / enqueue only: ${(a.gateway.rps / a.enqueueOnly.rps).toFixed(3)} (what validating costs)
     ratio gateway / bare req/s: ${httpRatio.toFixed(3)}   target ≥ ${TARGET.http}: ${verdict(results.http)}
 (b) worker into PostgreSQL, ${WORKER_JOBS} jobs × ${BATCH_SIZE} events per round, half of the events' users assigned, mean of ${ROUNDS} rounds
     worker: ${Math.round(b.worker)} events/s   (BullMQ, concurrency ${WORKER_CONCURRENCY}; insert + attribution join + aggregate upserts, one statement per group of jobs processed together, at most 2 at once)

@@ -1,11 +1,9 @@
-import { CONVERSION_BACKLOG_KEY, QUEUE, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob } from '@experiments/contracts'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import pg from 'pg'
 import type { BenchEvent } from './events.js'
 
-// The gateway's options for a conversions job (apps/gateway/src/domain/conversion-intake.ts).
-const JOB_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } }
 // Never applied: every benchmark event carries all its fields.
 const EVENT_DEFAULTS = { metric: 'conversion', value: 1, timestamp: new Date(0).toISOString() }
 const PENDING = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const
@@ -61,7 +59,7 @@ export const plainInsert = async (clients: pg.Client[], tenantId: string, batche
 export const enqueueBatches = async (queue: Queue, redis: Redis, tenantId: string, batches: BenchEvent[][]) => {
   for (let i = 0; i < batches.length; i += 250) {
     const chunk = batches.slice(i, i + 250)
-    await queue.addBulk(chunk.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: JOB_OPTIONS })))
+    await queue.addBulk(chunk.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: CONVERSION_JOB_OPTIONS })))
     await redis.incrby(CONVERSION_BACKLOG_KEY, chunk.reduce((n, b) => n + b.length, 0))
   }
 }

@@ -9,3 +9,14 @@ export const QUEUE = {
   computeResults: 'compute-results',
   maintenance: 'maintenance',
 } as const
+
+/**
+ * How gateways add a conversions job: retried, since storing is idempotent; a job that failed for
+ * good is kept (and can be retried) for 7 days.
+ */
+export const CONVERSION_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 86400 },
+} as const

@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, QUEUE, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob } from '@experiments/contracts'
 import { ValidationFailed, type ErrorDetail } from '@experiments/http'
 import { coalescedWrites, type Redis } from '@experiments/redis'
 import { DEFAULT_METRIC, timestampChecker, type TimestampProblem } from '@experiments/schemas'
@@ -12,14 +12,6 @@ const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
   'not-a-date-time': 'timestamp must be an ISO-8601 date-time such as 2025-02-01T00:00:00Z',
   'in-the-future': 'timestamp is more than 5 minutes in the future',
 }
-
-/** Retries of a conversions job: the worker is idempotent, so retrying is always safe. */
-const JOB_OPTIONS = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 86400 },
-} as const
 
 /**
  * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
@@ -54,7 +46,7 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
       writes.hold()
       const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
       try {
-        await deps.queue.add(QUEUE.conversions, job, JOB_OPTIONS)
+        await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
       } catch (error) {
         await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)).catch(() => {})
         throw error
