@@ -9,7 +9,7 @@ import type { ExperimentOwnership } from './experiment-ownership.js'
 type EventInput = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
 
 const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
-  'not-a-date-time': 'timestamp must be an ISO-8601 date-time such as 2025-02-01T00:00:00Z',
+  'not-a-date-time': 'timestamp must be an ISO-8601 date-time that exists, such as 2025-02-01T00:00:00Z or 2025-02-01T01:00:00+01:00 (offsets up to ±15:59)',
   'in-the-future': 'timestamp is more than 5 minutes in the future',
 }
 
