@@ -4,6 +4,7 @@ import { MAX_FUTURE_SKEW_MS } from './conversions.js'
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i
 /** The form toISOString() writes ("2025-02-01T00:00:00.000Z"), years from 1, every field in range but days up to 31. */
 const CANONICAL_UTC = /^(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
+const ZERO = 48 // '0'
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 /** PostgreSQL, which stores the timestamps as sent, refuses larger UTC offsets (and year 0). */
 const MAX_OFFSET_HOURS = 15
@@ -50,7 +51,8 @@ export const timestampChecker = (receivedAt: number) => {
   const compareAsText = latestText.length === 24
   return (text: string): TimestampProblem | undefined => {
     if (compareAsText && CANONICAL_UTC.test(text)) {
-      const day = Number(text.slice(8, 10))
+      // Days 29–31 only need their month: reading the digits allocates nothing.
+      const day = (text.charCodeAt(8) - ZERO) * 10 + text.charCodeAt(9) - ZERO
       if (day > 28 && !dayExists(Number(text.slice(0, 4)), Number(text.slice(5, 7)), day)) return 'not-a-date-time'
       return text > latestText ? 'in-the-future' : undefined
     }

@@ -13,6 +13,17 @@ const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
   'in-the-future': 'timestamp is more than 5 minutes in the future',
 }
 
+/** The batch's experiment ids, each once: a batch usually names one experiment in event after event. */
+const distinctExperimentIds = (events: EventInput[]) => {
+  const ids = new Set<string>()
+  let previous: string | undefined
+  for (const { experimentId } of events) {
+    if (experimentId !== previous) ids.add(experimentId)
+    previous = experimentId
+  }
+  return ids
+}
+
 /**
  * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
  * the caller's tenant), applies defaults, and enqueues the batch as one job. It resolves only once
@@ -28,14 +39,15 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
       const receivedAt = now()
       const timestampProblem = timestampChecker(receivedAt)
       const problems: ErrorDetail[] = []
-      const foreign = await deps.ownership.notOwned(tenantId, events.map((e) => e.experimentId))
-      events.forEach((event, index) => {
+      const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index]!
         if (foreign.has(event.experimentId)) {
           problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
         }
         const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
         if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
-      })
+      }
       if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
 
       await deps.backlog.check(events.length)
