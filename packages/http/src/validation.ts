@@ -17,10 +17,11 @@ type SyncValidator = { (data: unknown): boolean; errors?: FastifySchemaValidatio
 
 /**
  * A route's validator compiler for a hot route whose bodies are large: `quickAccept`, a plain-code
- * check of the valid shape, answers first, and the schema's Ajv validator (the one Fastify would
- * use) runs only when it declines, so a rejected body gets the same error details as anywhere else.
- * `quickAccept` may decline valid bodies but must never accept one the schema rejects (test it
- * against the schema), and the schema must have no defaults (Ajv would not fill them in).
+ * check of the valid shape, answers first, and an Ajv validator of the schema with the options
+ * every route uses runs only when it declines, so a rejected body gets the same error details as
+ * anywhere else. `quickAccept` may decline valid bodies but must never accept one the schema
+ * rejects (test it against the schema); the schema must be self-contained (no $ref to schemas
+ * added with addSchema) and have no defaults (Ajv would not fill them in).
  */
 export const quickAcceptValidator =
   (quickAccept: (body: unknown) => boolean): FastifySchemaCompiler<unknown> =>
