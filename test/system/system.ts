@@ -143,9 +143,13 @@ export const eventually = async (probe: () => Promise<boolean>, timeoutMs: numbe
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
-/** The analytics BullMQ workers, in process, on the test database and Redis. */
-export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: Redis, options: { sweepEveryMs?: number; completeEveryMs?: number } = {}) => {
-  const blocking = blockingConnections()
+/** The analytics BullMQ workers, in process, on the test database and the Redis of `redis`. */
+export const startAnalyticsWorkers = async (
+  db: Kysely<DB>,
+  redis: Redis,
+  options: { sweepEveryMs?: number; completeEveryMs?: number; reconcileEveryMs?: number } = {},
+) => {
+  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
   const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
   return {
     close: async () => {

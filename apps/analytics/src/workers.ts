@@ -5,6 +5,7 @@ import { Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import { makeConversionProcessor } from './conversions/processor.js'
+import { reconcileBacklog } from './maintenance/backlog-reconcile.js'
 import { MAINTENANCE_JOBS, makeMaintenanceProcessor } from './maintenance/processor.js'
 import { makeComputeProcessor } from './results/processor.js'
 
@@ -18,19 +19,31 @@ export type WorkerOptions = {
   log: FastifyBaseLogger
   completeEveryMs?: number
   sweepEveryMs?: number
+  reconcileEveryMs?: number
 }
 
 /** Starts the BullMQ workers of the analytics service and registers its job schedulers. */
-export const startWorkers = async ({ db, redis, bullConnection, concurrency, log, completeEveryMs = 5000, sweepEveryMs = 5000 }: WorkerOptions) => {
+export const startWorkers = async ({
+  db,
+  redis,
+  bullConnection,
+  concurrency,
+  log,
+  completeEveryMs = 5000,
+  sweepEveryMs = 5000,
+  reconcileEveryMs = 10_000,
+}: WorkerOptions) => {
   // Jobs take milliseconds, so a short lock lets another worker take over a dead worker's jobs
   // within seconds instead of BullMQ's default of about a minute.
   // Every job is idempotent, so one that stalled several times (its workers died) is still safe to
   // run again rather than to fail for good.
   const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 20 }
+  // Only counted here, never consumed: the commands connection will do.
+  const conversions = new Queue(QUEUE.conversions, { prefix: QUEUE_PREFIX, connection: redis })
   const workers = [
     new Worker(QUEUE.conversions, makeConversionProcessor({ db, redis }), { ...common, connection: bullConnection(), concurrency }),
     new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),
-    new Worker(QUEUE.maintenance, makeMaintenanceProcessor({ db, publisher: configPublisher(redis) }), {
+    new Worker(QUEUE.maintenance, makeMaintenanceProcessor({ db, publisher: configPublisher(redis), reconcileBacklog: () => reconcileBacklog(conversions, redis) }), {
       ...common,
       connection: bullConnection(),
       concurrency: 1,
@@ -46,12 +59,13 @@ export const startWorkers = async ({ db, redis, bullConnection, concurrency, log
   const tickOptions = { removeOnComplete: true, removeOnFail: 100 }
   await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.completeEnded, { every: completeEveryMs }, { name: MAINTENANCE_JOBS.completeEnded, opts: tickOptions })
   await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reattributeSweep, { every: sweepEveryMs }, { name: MAINTENANCE_JOBS.reattributeSweep, opts: tickOptions })
+  await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reconcileBacklog, { every: reconcileEveryMs }, { name: MAINTENANCE_JOBS.reconcileBacklog, opts: tickOptions })
 
   return {
     /** Lets jobs in hand finish, then closes. */
     close: async () => {
       await Promise.all(workers.map((w) => w.close()))
-      await maintenance.close()
+      await Promise.all([maintenance.close(), conversions.close()])
     },
   }
 }
