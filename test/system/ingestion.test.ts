@@ -74,6 +74,21 @@ describe('POST /api/conversions', () => {
     expect(job!.data.experimentIds).toBe(experimentId)
   })
 
+  it("POST /api/experiments/:id/conversions answers 404 for an unknown or another tenant's experiment, and enqueues nothing", async () => {
+    const before = await queued()
+    for (const id of ['exp_unknown', (await runningExperiment(gateway, aTenant(), [50, 50])).id]) {
+      const response = await gateway.inject({
+        method: 'POST',
+        url: `/api/experiments/${id}/conversions`,
+        headers: bearer(tenant, 'events:write'),
+        payload: { events: [{ eventId: `path-404-${id}`, userId: 'u9' }] },
+      })
+      expect(response.statusCode).toBe(404)
+      expect(response.json().error).toEqual({ code: 'EXPERIMENT_NOT_FOUND', message: `experiment ${id} does not exist` })
+    }
+    expect(await queued()).toBe(before)
+  })
+
   it('accepts exactly 1000 events', async () => {
     const batch = events(experimentId, Array.from({ length: 1000 }, (_, i) => `k${i}`))
     expect((await sendConversions(gateway, tenant, batch)).body).toEqual({ data: { accepted: 1000 } })

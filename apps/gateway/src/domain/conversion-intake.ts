@@ -1,5 +1,5 @@
 import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob } from '@experiments/contracts'
-import { ValidationFailed, type ErrorDetail } from '@experiments/http'
+import { ExperimentNotFound, ValidationFailed, type ErrorDetail } from '@experiments/http'
 import { coalescedWrites, type Redis } from '@experiments/redis'
 import { DEFAULT_METRIC, timestampChecker, type TimestampProblem } from '@experiments/schemas'
 import type { Queue } from 'bullmq'
@@ -34,37 +34,44 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   const now = deps.now ?? Date.now
   const writes = coalescedWrites(deps.redis)
 
-  return {
-    accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
-      const receivedAt = now()
-      const timestampProblem = timestampChecker(receivedAt)
-      const problems: ErrorDetail[] = []
-      const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
-      for (let index = 0; index < events.length; index++) {
-        const event = events[index]!
-        if (foreign.has(event.experimentId)) {
-          problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
-        }
-        const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
-        if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
+  const accept = async (tenantId: string, events: EventInput[]): Promise<number> => {
+    const receivedAt = now()
+    const timestampProblem = timestampChecker(receivedAt)
+    const problems: ErrorDetail[] = []
+    const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index]!
+      if (foreign.has(event.experimentId)) {
+        problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
       }
-      if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
+      const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
+      if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
+    }
+    if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
 
-      await deps.backlog.check(events.length)
-      // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
-      const job = toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
-      // The job and the backlog count leave in one write, with other requests' (the queue shares
-      // `redis`); a job Redis refused takes its count back.
-      writes.hold()
-      const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
-      try {
-        await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
-      } catch (error) {
-        await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)).catch(() => {})
-        throw error
-      }
-      await counted
-      return events.length
+    await deps.backlog.check(events.length)
+    // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
+    const job = toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
+    // The job and the backlog count leave in one write, with other requests' (the queue shares
+    // `redis`); a job Redis refused takes its count back.
+    writes.hold()
+    const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
+    try {
+      await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
+    } catch (error) {
+      await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)).catch(() => {})
+      throw error
+    }
+    await counted
+    return events.length
+  }
+
+  return {
+    accept,
+    /** A batch for the experiment of the path (…/experiments/:id/conversions): 404 unless the caller's tenant owns it. */
+    acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
+      if ((await deps.ownership.notOwned(tenantId, [experimentId])).size > 0) throw new ExperimentNotFound(experimentId)
+      return accept(tenantId, events.map((event) => ({ ...event, experimentId })))
     },
   }
 }

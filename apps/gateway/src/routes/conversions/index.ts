@@ -34,10 +34,7 @@ export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionInt
       validatorCompiler: experimentBatchValidator,
       schema: { tags, params: IdParams, body: ExperimentConversionBatchBody, response: { 202: AcceptedView, ...errors } },
     },
-    async (request, reply) => {
-      const experimentId = request.params.id
-      const events = request.body.events.map((event) => ({ ...event, experimentId }))
-      return reply.code(202).send({ data: { accepted: await intake.accept(request.user.tenantId, events) } })
-    },
+    async (request, reply) =>
+      reply.code(202).send({ data: { accepted: await intake.acceptForExperiment(request.user.tenantId, request.params.id, request.body.events) } }),
   )
 }
