@@ -140,6 +140,24 @@ describe('conversions through the system', () => {
     expect(body.data.unattributed).toEqual([{ metric: 'conversion', notAssigned: 0, beforeAssignment: 0 }])
   })
 
+  it('stores values too small to square in float8, whether attributed at once or when the assignment arrives', async () => {
+    const experiment = await runningExperiment(gateway, tenant, [50, 50])
+    await enroll(experiment.id, ['tiny-now'])
+    await assign(replica, tenant, experiment.id, 'tiny-later')
+    const batch = events(experiment.id, ['tiny-now', 'tiny-later'], { value: 5e-324 })
+    expect((await sendConversions(gateway, tenant, batch)).status).toBe(202)
+    await eventually(async () => (await stored(batch.map((e) => e.eventId))) === 2, 10_000, 'both conversions stored')
+    // The waiting conversion is attributed as the drain stores its user's assignment.
+    await analytics(db, redis).drain.drainFully(experiment.id)
+    const totals = await db
+      .selectFrom('metric_aggregates')
+      .select([sql<number>`sum(events)::int`.as('events'), sql<number>`sum(value_sum_squares)`.as('squares')])
+      .where('experiment_id', '=', experiment.id)
+      .executeTakeFirstOrThrow()
+    expect(totals).toEqual({ events: 2, squares: 0 })
+    expect(await db.selectFrom('assignments').select('user_id').where('experiment_id', '=', experiment.id).execute()).toHaveLength(2)
+  })
+
   it('counts the same batch sent twice, and an eventId repeated within a batch, once', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     await enroll(experiment.id, ['dup'])

@@ -29,8 +29,10 @@ export const foldIntoAggregates = (leftNotAssigned: boolean, result = sql`select
       on u.experiment_id = n.experiment_id and u.user_id = n.user_id
     group by n.experiment_id, u.variant_id, n.metric
   ), event_counts as (
+    -- A square below float8's range is an error in PostgreSQL ("underflow"), not 0: it would fail
+    -- the statement for good. Values under 1e-150 add (far) less than 1e-300 to the sum of squares.
     select experiment_id, variant_id, metric, count(*) as events,
-           sum(value) as value_sum, sum(value * value) as value_sum_squares
+           sum(value) as value_sum, sum(case when abs(value) < 1e-150 then 0 else value * value end) as value_sum_squares
     from attributed group by experiment_id, variant_id, metric
   ), bump_metrics as (
     insert into metric_aggregates (experiment_id, variant_id, metric, events, converters, value_sum, value_sum_squares)
