@@ -110,6 +110,7 @@ describe('POST /api/conversions', () => {
     ['an empty eventId', '/events/0/eventId', () => [one({ experimentId, eventId: '' })]],
     ['an eventId of 129 characters', '/events/0/eventId', () => [one({ experimentId, eventId: 'e'.repeat(129) })]],
     ['an eventId of 129 emoji', '/events/0/eventId', () => [one({ experimentId, eventId: '😀'.repeat(129) })]],
+    ['an eventId with an unpaired surrogate (stored as U+FFFD, it would collide)', '/events/0/eventId', () => [one({ experimentId, eventId: 'e\ud800' })]],
     ['a missing userId', '/events/0/userId', () => [{ eventId: 'e1', experimentId }]],
     ['a metric with capitals', '/events/0/metric', () => [one({ experimentId, metric: 'Purchase' })]],
     ['a metric of 65 characters', '/events/0/metric', () => [one({ experimentId, metric: 'm'.repeat(65) })]],

@@ -131,6 +131,7 @@ describe('POST /api/experiments/:id/assignments', () => {
     ['an empty userId', { userId: '' }, '/userId'],
     ['a userId of 257 characters', { userId: 'u'.repeat(257) }, '/userId'],
     ['a numeric userId', { userId: 42 }, '/userId'],
+    ['a userId with an unpaired surrogate (stored as U+FFFD, users would collide)', { userId: 'u\ud800' }, '/userId'],
     ['attributes that are an array', { userId: 'u', attributes: ['a'] }, '/attributes'],
     ['attributes that are a string', { userId: 'u', attributes: 'x' }, '/attributes'],
     ['an unknown field', { userId: 'u', variant: 'b' }, '/variant'],

@@ -134,6 +134,27 @@ describe('request bodies', () => {
     expect(await rowCounts()).toEqual(before)
   })
 
+  // An unpaired surrogate is not Unicode: jsonb refuses it (a 500) and text stores it as U+FFFD, so
+  // distinct names or ids would collide. A pair (an emoji) is fine.
+  it.each([
+    ['a variant config value', '/api/experiments', anExperimentBody({ variants: [{ name: 'A', splitPercentage: 50, config: { k: '\ud800' } }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/config/k'],
+    ['a variant config key', '/api/experiments', anExperimentBody({ variants: [{ name: 'A', splitPercentage: 50, config: { '\udfff': 1 } }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/config/\udfff'],
+    ['a variant name', '/api/experiments', anExperimentBody({ variants: [{ name: 'A\ud801', splitPercentage: 50 }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/name'],
+    ['a condition value', '/api/audiences', anAudienceBody({ conditions: { country: '\ud800' } }), '/conditions/country'],
+  ])('returns 400 VALIDATION_FAILED, not 500, for an unpaired surrogate in %s', async (_case, url, body, path) => {
+    const before = await rowCounts()
+    const response = expectEnvelope(await post(url, JSON.stringify(body)), 400, 'VALIDATION_FAILED')
+    expect(response.error.details.map((d: { path: string }) => d.path)).toContain(path)
+    expect(response.error.message).toContain('unpaired surrogate')
+    expect(await rowCounts()).toEqual(before)
+  })
+
+  it('stores a surrogate pair (an emoji), escaped in the JSON text, as sent', async () => {
+    const response = await post('/api/audiences', '{"name":"\\ud83d\\ude00 fans","conditions":{"mood":"\\ud83d\\ude00"}}')
+    expect(response.statusCode).toBe(201)
+    expect(response.json().data).toMatchObject({ name: '😀 fans', conditions: { mood: '😀' } })
+  })
+
   it('returns 400, not 500, for a NUL character in a path parameter', async () => {
     const response = await gw.app.inject({ method: 'GET', url: '/api/experiments/exp_%00', headers: bearer(tenant) })
     expect(expectEnvelope(response, 400, 'VALIDATION_FAILED').error.details[0].path).toBe('/id')

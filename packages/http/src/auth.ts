@@ -5,6 +5,7 @@ import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forbidden, Unauthorized } from './errors.js'
+import { isStorableText } from './unstorable-text.js'
 import { verifiedTokens } from './verified-tokens.js'
 
 export const SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write'] as const
@@ -73,8 +74,8 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, options) => {
       throw new Unauthorized(`invalid bearer token: ${(error as Error).message}`)
     }
     const { tenantId } = request.user
-    if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 128) {
-      throw new Unauthorized('invalid bearer token: the tenantId claim must be a string of 1–128 characters')
+    if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 128 || !isStorableText(tenantId)) {
+      throw new Unauthorized('invalid bearer token: the tenantId claim must be a string of 1–128 characters, valid Unicode without U+0000')
     }
     if (header) verified.set(header, request.user)
   }

@@ -4,8 +4,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { errorHandler, send } from './error-handler.js'
-import { ValidationFailed, type ErrorDetail } from './errors.js'
+import { ValidationFailed } from './errors.js'
 import { RequestLinesAtDebug } from './request-log-lines.js'
+import { mayHoldUnstorableText, unstorableTextDetails } from './unstorable-text.js'
 import { AJV_OPTIONS } from './validation.js'
 
 export type HttpAppOptions = {
@@ -23,30 +24,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 /** Longest path parameter the router matches: above every schema's maxLength, so schemas name the parameter. */
 const MAX_PARAM_LENGTH = 512
 
-/**
- * Where strings or keys in a parsed request part contain U+0000, which PostgreSQL text and jsonb
- * cannot store: refused as bad input here instead of failing in the database as a 500. Iterative,
- * so a deeply nested body cannot overflow the stack.
- */
-const nulCharacterDetails = (value: unknown, part: 'params' | 'querystring' | 'body'): ErrorDetail[] => {
-  const details: ErrorDetail[] = []
-  const pending: [unknown, string][] = [[value, '']]
-  const report = (path: string) =>
-    details.push({ path: path || '/', message: `${path.slice(1) || part} must not contain the NUL character (\\u0000)`, in: part })
-  while (pending.length) {
-    const [current, path] = pending.pop()!
-    if (typeof current === 'string') {
-      if (current.includes('\u0000')) report(path)
-    } else if (current !== null && typeof current === 'object') {
-      for (const [key, child] of Object.entries(current)) {
-        const childPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
-        if (key.includes('\u0000')) report(childPath)
-        else pending.push([child, childPath])
-      }
-    }
-  }
-  return details
-}
 
 /**
  * A Fastify instance with what every service shares: the error envelope, request ids (a sane
@@ -89,20 +66,20 @@ export const createHttpApp = async (options: HttpAppOptions) => {
   // An empty body with a JSON content type (curl -H 'content-type: application/json' -X POST …/start)
   // means "no body", as for bodiless actions; anything else goes through Fastify's safe JSON parser.
   const parseJson = app.getDefaultJsonParser('error', 'error')
-  // JSON can carry U+0000 only as the escape \u0000, so only bodies whose text holds it are walked.
-  const mayHoldNul = new WeakSet<object>()
+  const mayHoldUnstorable = new WeakSet<object>()
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).includes('\\u0000')) mayHoldNul.add(request)
+    if (mayHoldUnstorableText(body as string)) mayHoldUnstorable.add(request)
     return body === '' ? done(null, undefined) : parseJson(request, body as string, done)
   })
+  // A URL carries U+0000 as %00; percent-encoding cannot carry a lone surrogate (not UTF-8).
   app.addHook('preValidation', (request, _reply, done) => {
     const inUrl = request.url.includes('%00')
-    if (!inUrl && !mayHoldNul.has(request)) return done()
+    if (!inUrl && !mayHoldUnstorable.has(request)) return done()
     const details = [
-      ...(inUrl ? nulCharacterDetails(request.params, 'params') : []),
-      ...(inUrl ? nulCharacterDetails(request.query, 'querystring') : []),
-      ...(mayHoldNul.has(request) ? nulCharacterDetails(request.body, 'body') : []),
+      ...(inUrl ? unstorableTextDetails(request.params, 'params') : []),
+      ...(inUrl ? unstorableTextDetails(request.query, 'querystring') : []),
+      ...(mayHoldUnstorable.has(request) ? unstorableTextDetails(request.body, 'body') : []),
     ]
     done(details.length ? new ValidationFailed(details.map((d) => d.message).join('; '), details) : undefined)
   })

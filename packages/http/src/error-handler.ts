@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
+import { AppError, itemIndex, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
 import { isDependencyUnavailable } from './unavailable.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
@@ -42,14 +42,7 @@ const validationDetails = (error: FastifyError): ErrorDetail[] => {
           : v.keyword === 'pattern' && v.parentSchema?.description
             ? `${field} ${v.parentSchema.description}`
             : `${field} ${v.message ?? 'is invalid'}`
-    // The first array index on the path tells batch clients which item was wrong.
-    const index = /\/(\d+)(\/|$)/.exec(path)?.[1]
-    return {
-      path: path || '/',
-      message,
-      in: error.validationContext ?? 'body',
-      ...(index !== undefined ? { index: Number(index) } : {}),
-    }
+    return { path: path || '/', message, in: error.validationContext ?? 'body', ...itemIndex(path) }
   })
 }
 

@@ -36,6 +36,12 @@ export const statusOf: Record<ErrorCode, number> = {
 
 export type ErrorDetail = { path: string; message: string } & Record<string, unknown>
 
+/** `{index}` of the first array index on a detail's path: it tells batch clients which item was wrong. */
+export const itemIndex = (path: string): { index?: number } => {
+  const index = /\/(\d+)(\/|$)/.exec(path)?.[1]
+  return index === undefined ? {} : { index: Number(index) }
+}
+
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode
   readonly details: ErrorDetail[] | undefined
