@@ -6,6 +6,8 @@ export const NullableString = (options: { minLength?: number; maxLength: number 
 
 /** Largest JSON object accepted where users store free-form data (variant config, conditions). */
 export const MAX_JSON_OBJECT_BYTES = 16 * 1024
+/** How deeply a variant config may nest objects and arrays (the config itself is level 1). */
+export const MAX_JSON_OBJECT_DEPTH = 32
 
 export const JsonObject = Type.Record(Type.String(), Type.Unknown())
 

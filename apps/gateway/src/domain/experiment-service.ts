@@ -8,7 +8,7 @@ import {
   ValidationFailed,
   type ErrorDetail,
 } from '@experiments/http'
-import type { CreateExperimentBody, ExperimentView, ListExperimentsQuery, UpdateExperimentBody } from '@experiments/schemas'
+import { isStorableDateTime, type CreateExperimentBody, type ExperimentView, type ListExperimentsQuery, type UpdateExperimentBody } from '@experiments/schemas'
 import type { Kysely } from 'kysely'
 import { audienceRepo } from './audience-repo.js'
 import type { ParticipantCounter } from './participant-counter.js'
@@ -56,7 +56,9 @@ export const experimentService = ({ db, publisher, participants, now = () => new
   /** Checks the fields shared by create and update; the audience row is locked until commit. */
   const checkReferences = async (trx: Kysely<DB>, tenantId: string, body: { audienceId?: string | null; endDate?: string | null }) => {
     const problems: ErrorDetail[] = []
-    if (body.endDate && new Date(body.endDate).getTime() <= now().getTime()) {
+    if (body.endDate && !isStorableDateTime(body.endDate)) {
+      problems.push({ path: '/endDate', message: 'endDate must be an ISO-8601 date-time that exists, of at most 40 characters (offsets up to ±15:59)' })
+    } else if (body.endDate && new Date(body.endDate).getTime() <= now().getTime()) {
       problems.push({ path: '/endDate', message: 'endDate must be in the future' })
     }
     if (problems.length) throw new ValidationFailed(problems[0]!.message, problems)

@@ -1,4 +1,4 @@
-import { MAX_JSON_OBJECT_BYTES } from '@experiments/schemas'
+import { MAX_JSON_OBJECT_BYTES, MAX_JSON_OBJECT_DEPTH } from '@experiments/schemas'
 import type { ErrorDetail } from '@experiments/http'
 
 type VariantInput = { id?: string; name: string; splitPercentage: number; config?: Record<string, unknown> }
@@ -13,8 +13,23 @@ export const toBasisPoints = (percentage: number): number | null => {
 export const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8')
 
 /**
+ * Whether `value` nests objects and arrays deeper than `max` levels. Iterative: JSON.stringify
+ * (jsonBytes) overflows the stack at a few thousand levels, which fit in 16 KiB.
+ */
+const nestedDeeperThan = (value: unknown, max: number): boolean => {
+  const pending: [unknown, number][] = [[value, 1]]
+  while (pending.length) {
+    const [current, depth] = pending.pop()!
+    if (current === null || typeof current !== 'object') continue
+    if (depth > max) return true
+    for (const child of Object.values(current)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
+/**
  * The rules on a variant list that JSON Schema cannot express: unique names, splits with at most
- * two decimals summing to exactly 100, configs of at most 16 KiB, and (in a PATCH) ids that name
+ * two decimals summing to exactly 100, configs of at most 16 KiB nested at most 32 deep, and (in a PATCH) ids that name
  * variants of this experiment.
  */
 export const variantProblems = (variants: VariantInput[], knownIds: ReadonlySet<string> = new Set()): ErrorDetail[] => {
@@ -32,7 +47,9 @@ export const variantProblems = (variants: VariantInput[], knownIds: ReadonlySet<
     } else {
       total += basisPoints
     }
-    if (variant.config !== undefined && jsonBytes(variant.config) > MAX_JSON_OBJECT_BYTES) {
+    if (variant.config !== undefined && nestedDeeperThan(variant.config, MAX_JSON_OBJECT_DEPTH)) {
+      problems.push({ path: `${at}/config`, message: `config nests objects and arrays deeper than ${MAX_JSON_OBJECT_DEPTH} levels` })
+    } else if (variant.config !== undefined && jsonBytes(variant.config) > MAX_JSON_OBJECT_BYTES) {
       problems.push({ path: `${at}/config`, message: `config is larger than ${MAX_JSON_OBJECT_BYTES} bytes of JSON` })
     }
     if (variant.id !== undefined) {

@@ -62,6 +62,26 @@ describe('POST /api/experiments', () => {
     expect(body.data.seed).toBe('my-seed')
   })
 
+  /** A config whose objects nest `depth` levels deep, itself the first. */
+  const nested = (depth: number) => {
+    let config: Record<string, unknown> = {}
+    for (let level = 1; level < depth; level++) config = { d: config }
+    return config
+  }
+  it('accepts a config nested 32 levels deep', async () => {
+    expect((await create(withVariants(v('A', 50, { config: nested(32) }), v('B', 50)))).status).toBe(201)
+  })
+  it('returns 400, not 500, for a config nested 5000 levels deep, which fits in 16 KiB but not on the stack of JSON.stringify', async () => {
+    const before = await countRows()
+    // Written by hand: JSON.stringify cannot write it either.
+    const config = `${'{"d":'.repeat(4999)}{}${'}'.repeat(4999)}`
+    const body = JSON.stringify(withVariants(v('A', 50, { config: '<config>' }), v('B', 50))).replace('"<config>"', config)
+    const response = await gw.app.inject({ method: 'POST', url: '/api/experiments', headers: { ...bearer(tenant), 'content-type': 'application/json' }, payload: body })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/variants/0/config'])
+    expect(await countRows()).toBe(before)
+  })
+
   const rejected: [string, unknown, string][] = [
     ['splits that sum to 99.99 (50 + 49.99)', withVariants(v('A', 50), v('B', 49.99)), '/variants'],
     ['splits that sum to more than 100', withVariants(v('A', 60), v('B', 50)), '/variants'],
@@ -81,14 +101,19 @@ describe('POST /api/experiments', () => {
     ['a variant id on create', withVariants(v('A', 50, { id: 'v1' }), v('B', 50)), '/variants/0/id'],
     ['a config that is an array', withVariants(v('A', 50, { config: [] }), v('B', 50)), '/variants/0/config'],
     ['a config over 16 KiB', withVariants(v('A', 50, { config: { blob: 'x'.repeat(16 * 1024) } }), v('B', 50)), '/variants/0/config'],
+    ['a config nested 33 levels deep', withVariants(v('A', 50, { config: nested(33) }), v('B', 50)), '/variants/0/config'],
     ['a flowId that is a number', withVariants(v('A', 50, { flowId: 7 }), v('B', 50)), '/variants/0/flowId'],
     ['an endDate in the past', anExperimentBody({ endDate: '2020-01-01T00:00:00Z' }), '/endDate'],
     ['an endDate that is not a date', anExperimentBody({ endDate: 'tomorrow' }), '/endDate'],
+    ['an endDate with an offset PostgreSQL refuses (+16:00)', anExperimentBody({ endDate: '2030-01-01T00:00:00+16:00' }), '/endDate'],
+    ['an endDate on 30 February', anExperimentBody({ endDate: '2030-02-30T00:00:00Z' }), '/endDate'],
+    ['an endDate with a leap second', anExperimentBody({ endDate: '2030-06-30T23:59:60Z' }), '/endDate'],
+    ['an endDate of 1000 fraction digits', anExperimentBody({ endDate: `2030-01-01T00:00:00.${'9'.repeat(1000)}Z` }), '/endDate'],
     ['an audienceId that does not exist', anExperimentBody({ audienceId: 'aud_missing' }), '/audienceId'],
     ['a missing name', { variants: [v('A', 50), v('B', 50)] }, '/name'],
     ['missing variants', { name: 'x' }, '/variants'],
   ]
-  it.each(rejected)('returns 400 VALIDATION_FAILED for %s, naming %s, and stores nothing', async (_case, body, path) => {
+  it.each(rejected)('returns 400 VALIDATION_FAILED for %s and stores nothing', async (_case, body, path) => {
     const before = await countRows()
     const response = await create(body)
     expect(response.status).toBe(400)

@@ -1,4 +1,4 @@
-import { MAX_FUTURE_SKEW_MS } from './conversions.js'
+import { MAX_FUTURE_SKEW_MS, MAX_TIMESTAMP_LENGTH } from './conversions.js'
 
 /** An RFC 3339 date-time (the ISO-8601 profile): date, time, optional fraction, Z or an offset. */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i
@@ -34,6 +34,9 @@ const fieldsInRange = (text: string) => {
     offsetMinutes <= 59
   )
 }
+
+/** Whether `text` is an RFC 3339 date-time with every field in range: one PostgreSQL stores as the instant it names. */
+export const isStorableDateTime = (text: string) => text.length <= MAX_TIMESTAMP_LENGTH && fieldsInRange(text)
 
 export type TimestampProblem = 'not-a-date-time' | 'in-the-future'
 
