@@ -147,6 +147,21 @@ describe('POST /api/conversions', () => {
     expect(body.error.details[0]).toMatchObject({ index: 0, path: '/events/0/experimentId' })
   })
 
+  it('lists at most 100 problems for a 1 MiB body of 340,000 empty events, saying how many more there were', async () => {
+    const response = await gateway.inject({
+      method: 'POST',
+      url: '/api/conversions',
+      headers: { ...bearer(tenant, 'events:write'), 'content-type': 'application/json' },
+      payload: `{"events":[${new Array(340_000).fill('{}').join(',')}]}`,
+    })
+    expect(response.statusCode).toBe(400)
+    const { error } = response.json()
+    expect(error.details).toHaveLength(100)
+    expect(error.message).toMatch(/\(and \d+ more problems\)$/)
+    // The whole list was 150 MB and took seconds to write.
+    expect(response.payload.length).toBeLessThan(64 * 1024)
+  })
+
   it('returns 413 for a body over 1 MiB and enqueues nothing', async () => {
     const before = await queued()
     const huge = await gateway.inject({

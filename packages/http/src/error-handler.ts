@@ -5,6 +5,10 @@ import { isDependencyUnavailable } from './unavailable.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
 
+/** `message` and `details` as sent: at most MAX_DETAILS details, the message saying how many more there were. */
+const capped = (message: string, details: ErrorDetail[] | undefined, total = details?.length ?? 0) =>
+  total > MAX_DETAILS ? { message: `${message} (and ${total - MAX_DETAILS} more problems)`, details: details!.slice(0, MAX_DETAILS) } : { message, details }
+
 /** Sends the error envelope; also used for errors Fastify raises before routing (see create-app.ts). */
 export const send = (
   reply: FastifyReply,
@@ -26,10 +30,16 @@ type AjvError = {
   parentSchema?: { description?: string }
 }
 
-/** Turns Ajv's errors into `{path, message}` pairs whose path points at the offending field. */
+/**
+ * Details an error envelope lists at most: a 1 MiB body of invalid items holds a million problems,
+ * whose full list took seconds to write and weighed 150 MB.
+ */
+const MAX_DETAILS = 100
+
+/** Turns Ajv's errors (the first MAX_DETAILS) into `{path, message}` pairs whose path points at the offending field. */
 const validationDetails = (error: FastifyError): ErrorDetail[] => {
   const context = error.validationContext === 'querystring' ? 'query parameter' : error.validationContext
-  return (error.validation as unknown as AjvError[]).map((v) => {
+  return (error.validation as unknown as AjvError[]).slice(0, MAX_DETAILS).map((v) => {
     let path = v.instancePath || ''
     if (v.keyword === 'additionalProperties') path += `/${String(v.params.additionalProperty)}`
     if (v.keyword === 'required') path += `/${String(v.params.missingProperty)}`
@@ -59,11 +69,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
 export const errorHandler = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
-      return send(reply, request, error.code, error.message, error.details, error.headers)
+      const { message, details } = capped(error.message, error.details)
+      return send(reply, request, error.code, message, details, error.headers)
     }
     if (error.validation) {
-      const details = validationDetails(error)
-      return send(reply, request, 'VALIDATION_FAILED', details.map((d) => d.message).join('; '), details)
+      const all = validationDetails(error)
+      const { message, details } = capped(all.map((d) => d.message).join('; '), all, error.validation.length)
+      return send(reply, request, 'VALIDATION_FAILED', message, details)
     }
     const mapped = error.code ? fastifyCodes[error.code] : undefined
     if (mapped) return send(reply, request, mapped, error.message)
