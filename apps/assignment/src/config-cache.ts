@@ -110,9 +110,15 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
   await reloadAll()
 
   return {
-    /** The experiment's config, from memory or (first sight) from Redis; undefined when it does not exist. */
+    /**
+     * The experiment's config, from memory or (first sight) from Redis; undefined when it does not
+     * exist. A draft's is read again every time: it may have started a moment ago, before this
+     * replica heard the announcement, and a client that saw the start succeed must not be told
+     * not_running. Drafts take no traffic worth caching.
+     */
     get: async (id: string): Promise<CachedExperiment | undefined> => {
       const cached = byId.get(id)
+      if (cached?.config.status === 'draft') return refresh(id)
       if (cached) return cached
       const until = unknownUntil.get(id)
       if (until !== undefined && until > Date.now()) return undefined

@@ -78,6 +78,17 @@ describe('POST /api/experiments/:id/assignments', () => {
     expect(await svc.redis.hlen(redisKeys.assignments(config.id))).toBe(1)
   })
 
+  it('enrolls in an experiment started a moment ago, before this replica heard the announcement', async () => {
+    const draft = aConfig(tenant, { status: 'draft' })
+    await publish(svc.redis, draft)
+    await settle()
+    expect((await assign(draft.id, { userId: 'first' })).body.data.reason).toBe('not_running')
+    // What the gateway's start writes, without the pub/sub announcement this replica has not processed yet.
+    await svc.redis.hset(redisKeys.configs, draft.id, JSON.stringify({ ...draft, status: 'running', version: draft.version + 1 }))
+    await svc.redis.set(redisKeys.status(draft.id), 'running')
+    expect((await assign(draft.id, { userId: 'first' })).body.data.reason).toBe('assigned')
+  })
+
   it.each(['draft', 'completed', 'archived'] as const)('answers not_running while the experiment is %s', async (status) => {
     const config = aConfig(tenant, { status })
     await publish(svc.redis, config)
