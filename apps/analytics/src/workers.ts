@@ -1,7 +1,7 @@
 import { configPublisher, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
-import { Queue, Worker } from 'bullmq'
+import { Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import { makeConversionProcessor } from './conversions/processor.js'
@@ -50,7 +50,13 @@ export const startWorkers = async ({
     }),
   ]
   for (const worker of workers) {
-    worker.on('failed', (job, err) => log.warn({ err, queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed'))
+    worker.on('failed', (job, err) => {
+      const context = { err, queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade }
+      // A job out of attempts (or failed as unrecoverable) is kept, not retried: someone must look.
+      const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+      if (final) log.error(context, 'job failed for good; it stays in the failed set for retrying by hand')
+      else log.warn(context, 'job failed; it will be retried')
+    })
     worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
   }
 
