@@ -92,8 +92,15 @@ describe('request bodies', () => {
     },
   )
 
-  it('accepts application/json with a charset', async () => {
-    expect((await post('/api/audiences', JSON.stringify(anAudienceBody()), 'application/json; charset=utf-8')).statusCode).toBe(201)
+  it.each(['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json;charset=utf8'])('accepts %s', async (contentType) => {
+    expect((await post('/api/audiences', JSON.stringify(anAudienceBody()), contentType)).statusCode).toBe(201)
+  })
+
+  it.each(['application/json; charset=utf-16', 'application/json; charset=latin1'])('returns 415 for %s: JSON is read as UTF-8', async (contentType) => {
+    const before = await rowCounts()
+    const response = expectEnvelope(await post('/api/audiences', JSON.stringify(anAudienceBody()), contentType), 415, 'UNSUPPORTED_MEDIA_TYPE')
+    expect(response.error.message).toMatch(/charset/)
+    expect(await rowCounts()).toEqual(before)
   })
 
   it.each([

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { errorHandler, send } from './error-handler.js'
-import { ValidationFailed } from './errors.js'
+import { UnsupportedMediaType, ValidationFailed } from './errors.js'
 import { RequestLinesAtDebug } from './request-log-lines.js'
 import { mayHoldUnstorableText, unstorableTextDetails } from './unstorable-text.js'
 import { AJV_OPTIONS } from './validation.js'
@@ -20,6 +20,7 @@ export type HttpAppOptions = {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 
 /** Longest path parameter the router matches: above every schema's maxLength, so schemas name the parameter. */
 const MAX_PARAM_LENGTH = 512
@@ -69,6 +70,11 @@ export const createHttpApp = async (options: HttpAppOptions) => {
   const mayHoldUnstorable = new WeakSet<object>()
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not decoded.
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      return done(new UnsupportedMediaType(`JSON bodies are read as UTF-8; charset ${charset} is not supported`), undefined)
+    }
     if (mayHoldUnstorableText(body as string)) mayHoldUnstorable.add(request)
     return body === '' ? done(null, undefined) : parseJson(request, body as string, done)
   })

@@ -100,6 +100,9 @@ export class AudienceInUse extends AppError {
     ])
   }
 }
+export class UnsupportedMediaType extends AppError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE'
+}
 export class BacklogFull extends AppError {
   readonly code = 'BACKLOG_FULL'
   constructor(message: string, retryAfterSeconds: number) {
