@@ -12,3 +12,6 @@ export const MAX_JSON_OBJECT_DEPTH = 32
 export const JsonObject = Type.Record(Type.String(), Type.Unknown())
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
+
+/** The body of an action that takes no options: none, or `{}` (clients that always send JSON). */
+export const EmptyBody = Type.Object({}, { additionalProperties: false, description: 'no body, or {}' })

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   CreateExperimentBody,
   Data,
+  EmptyBody,
   errorResponses,
   ExperimentSummary,
   ExperimentView,
@@ -56,7 +57,14 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ experiments: Experime
   for (const action of ['start', 'stop', 'complete'] as const satisfies LifecycleAction[]) {
     app.post(
       `/:id/${action}`,
-      { onRequest: write, schema: { tags, params: IdParams, response: { 200: Data(ExperimentView), ...errors } } },
+      {
+        onRequest: write,
+        // No body means no options; a body with fields is a client's mistake worth saying so.
+        preValidation: async (request) => {
+          request.body ??= {}
+        },
+        schema: { tags, params: IdParams, body: EmptyBody, response: { 200: Data(ExperimentView), ...errors } },
+      },
       async (request) => ({ data: await experiments.transition(request.user.tenantId, request.params.id, action) }),
     )
   }

@@ -100,6 +100,16 @@ describe('experiment lifecycle', () => {
     expect(listed).not.toContain(id)
   })
 
+  it('takes no body, or {}, and refuses one with fields without changing anything', async () => {
+    const id = await inStatus('draft')
+    const withBody = await call(gw, 'POST', `/api/experiments/${id}/start`, tenant, { force: true })
+    expect(withBody.status).toBe(400)
+    expect(withBody.body.error.details.map((d: { path: string }) => d.path)).toEqual(['/force'])
+    expect((await gw.db.selectFrom('experiments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('draft')
+    expect((await call(gw, 'POST', `/api/experiments/${id}/start`, tenant, {})).status).toBe(200)
+    expect((await act(id, 'stop')).status).toBe(200)
+  })
+
   it('returns 404 for lifecycle actions on an unknown experiment', async () => {
     for (const action of ['start', 'stop', 'complete']) expect((await act('exp_unknown', action)).status).toBe(404)
     expect((await call(gw, 'DELETE', '/api/experiments/exp_unknown', tenant)).status).toBe(404)
