@@ -59,7 +59,7 @@ export const timestampChecker = (receivedAt: number) => {
       if (day > 28 && !dayExists(Number(text.slice(0, 4)), Number(text.slice(5, 7)), day)) return 'not-a-date-time'
       return text > latestText ? 'in-the-future' : undefined
     }
-    if (!fieldsInRange(text)) return 'not-a-date-time'
+    if (!isStorableDateTime(text)) return 'not-a-date-time'
     return Date.parse(text) > latest ? 'in-the-future' : undefined
   }
 }
