@@ -1,5 +1,5 @@
 import AjvCompiler from '@fastify/ajv-compiler'
-import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
+import type { FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
 
 /**
  * Ajv as every service validates with: unknown fields are rejected, never stripped, and types are
@@ -37,3 +37,8 @@ export const quickAcceptValidator =
     }
     return validate
   }
+
+/** A route's preValidation hook for an optional body: none is taken as `{}`, which the schema then checks. */
+export const absentBodyAsEmpty = async (request: FastifyRequest) => {
+  request.body ??= {}
+}

@@ -70,7 +70,7 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
     accept,
     /** A batch for the experiment of the path (…/experiments/:id/conversions): 404 unless the caller's tenant owns it. */
     acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
-      if ((await deps.ownership.notOwned(tenantId, [experimentId])).size > 0) throw new ExperimentNotFound(experimentId)
+      if ((await deps.ownership.notOwned(tenantId, new Set([experimentId]))).size > 0) throw new ExperimentNotFound(experimentId)
       return accept(tenantId, events.map((event) => ({ ...event, experimentId })))
     },
   }

@@ -13,11 +13,11 @@ export const experimentOwnership = (db: Kysely<DB>) => {
   const unknownUntil = new Map<string, number>()
 
   /** The ids among `ids` that `tenantId` does not own (or that do not exist). */
-  const notOwned = async (tenantId: string, ids: Iterable<string>): Promise<Set<string>> => {
+  const notOwned = async (tenantId: string, ids: ReadonlySet<string>): Promise<Set<string>> => {
     const now = Date.now()
     const missing = new Set<string>()
     const toFetch: string[] = []
-    for (const id of new Set(ids)) {
+    for (const id of ids) {
       const owner = owners.get(id)
       if (owner !== undefined) {
         if (owner !== tenantId) missing.add(id)

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { absentBodyAsEmpty } from '@experiments/http'
 import {
   CreateExperimentBody,
   Data,
@@ -60,9 +61,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ experiments: Experime
       {
         onRequest: write,
         // No body means no options; a body with fields is a client's mistake worth saying so.
-        preValidation: async (request) => {
-          request.body ??= {}
-        },
+        preValidation: absentBodyAsEmpty,
         schema: { tags, params: IdParams, body: EmptyBody, response: { 200: Data(ExperimentView), ...errors } },
       },
       async (request) => ({ data: await experiments.transition(request.user.tenantId, request.params.id, action) }),

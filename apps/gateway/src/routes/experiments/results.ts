@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { absentBodyAsEmpty } from '@experiments/http'
 import {
   ComputedResults,
   ComputeResultsBody,
@@ -37,9 +38,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
     {
       onRequest: read,
       // The body is optional: no body means every default.
-      preValidation: async (request) => {
-        request.body ??= {}
-      },
+      preValidation: absentBodyAsEmpty,
       schema: { tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
     },
     async (request) => {
