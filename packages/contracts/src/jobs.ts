@@ -48,28 +48,43 @@ export type ConversionColumns = {
   timestamps: string[]
 }
 
-/** `values` as a job column: the single value when all are equal. */
-const compactColumn = <T extends string | number>(values: T[]): T | T[] => {
-  const first = values[0]!
-  return values.every((v) => v === first) ? first : values
+type EventFields = { eventId: string; experimentId: string; userId: string; metric?: string | undefined; value?: number | undefined; timestamp?: string | undefined }
+
+/**
+ * The job for a validated batch of at least one event, with `defaults` for the fields an event
+ * leaves out. One pass over the events; a column all of whose events share one value is written as
+ * that value, and only a column whose values differ is collected per event.
+ */
+export const toConversionJob = (tenantId: string, events: EventFields[], defaults: { metric: string; value: number; timestamp: string }): ConversionJob => {
+  const first = events[0]!
+  const experimentId = first.experimentId
+  const metric = first.metric ?? defaults.metric
+  const value = first.value ?? defaults.value
+  const timestamp = first.timestamp ?? defaults.timestamp
+  let sameExperiment = true
+  let sameMetric = true
+  let sameValue = true
+  let sameTimestamp = true
+  const eventIds: string[] = []
+  const userIds: string[] = []
+  for (const event of events) {
+    eventIds.push(event.eventId)
+    userIds.push(event.userId)
+    sameExperiment &&= event.experimentId === experimentId
+    sameMetric &&= (event.metric ?? defaults.metric) === metric
+    sameValue &&= (event.value ?? defaults.value) === value
+    sameTimestamp &&= (event.timestamp ?? defaults.timestamp) === timestamp
+  }
+  return {
+    tenantId,
+    eventIds,
+    userIds,
+    experimentIds: sameExperiment ? experimentId : events.map((e) => e.experimentId),
+    metrics: sameMetric ? metric : events.map((e) => e.metric ?? defaults.metric),
+    values: sameValue ? value : events.map((e) => e.value ?? defaults.value),
+    timestamps: sameTimestamp ? timestamp : events.map((e) => e.timestamp ?? defaults.timestamp),
+  }
 }
-
-type EventFields = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
-
-/** The job for a validated batch of at least one event, with `defaults` for the fields an event leaves out. */
-export const toConversionJob = (
-  tenantId: string,
-  events: EventFields[],
-  defaults: { metric: string; value: number; timestamp: string },
-): ConversionJob => ({
-  tenantId,
-  eventIds: events.map((e) => e.eventId),
-  userIds: events.map((e) => e.userId),
-  experimentIds: compactColumn(events.map((e) => e.experimentId)),
-  metrics: compactColumn(events.map((e) => e.metric ?? defaults.metric)),
-  values: compactColumn(events.map((e) => e.value ?? defaults.value)),
-  timestamps: compactColumn(events.map((e) => e.timestamp ?? defaults.timestamp)),
-})
 
 /** The job's columns expanded to one value per event, or a message naming the column whose length does not match. */
 export const conversionColumns = (job: ConversionJob): ConversionColumns | { mismatch: string } => {

@@ -41,7 +41,7 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
     const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!
-      if (foreign.has(event.experimentId)) {
+      if (foreign.size > 0 && foreign.has(event.experimentId)) {
         problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
       }
       const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
