@@ -15,7 +15,8 @@
  * A private redis-server without persistence and a throwaway database. Exits 1 only when the run
  * is invalid (failed requests, lost events, a crashed service). BENCH_SECONDS (default 10) sets a
  * measured HTTP round; BENCH_WORKER_JOBS (default 2000) the jobs per worker round; BENCH_LAG_RATE
- * (default 50) batches/s for (c); BENCH_CPU_PROF=<dir> runs gateway and worker with --cpu-prof.
+ * (default 50) batches/s for (c); BENCH_CPU_PROF=<dir> runs gateway, worker and
+ * both reference routes with --cpu-prof.
  */
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -80,8 +81,8 @@ async function main() {
   const children: Child[] = [
     gateway,
     startChild('analytics', [...profileArgs(), join(ROOT, ENTRIES.analytics)], env),
-    startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], env),
-    startChild('enqueue-only', ['--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], {
+    startChild('bare', [...profileArgs(), '--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], env),
+    startChild('enqueue-only', [...profileArgs(), '--import', 'tsx', join(ROOT, 'bench/ingestion-lib/bare-server.ts')], {
       ...env,
       BARE_PORT: String(ports.enqueueOnly),
       ENQUEUE_ONLY: '1',
