@@ -56,11 +56,14 @@ type EventFields = { eventId: string; experimentId: string; userId: string; metr
  * that value, and only a column whose values differ is collected per event.
  */
 export const toConversionJob = (tenantId: string, events: EventFields[], defaults: { metric: string; value: number; timestamp: string }): ConversionJob => {
+  const metricOf = (event: EventFields) => event.metric ?? defaults.metric
+  const valueOf = (event: EventFields) => event.value ?? defaults.value
+  const timestampOf = (event: EventFields) => event.timestamp ?? defaults.timestamp
   const first = events[0]!
   const experimentId = first.experimentId
-  const metric = first.metric ?? defaults.metric
-  const value = first.value ?? defaults.value
-  const timestamp = first.timestamp ?? defaults.timestamp
+  const metric = metricOf(first)
+  const value = valueOf(first)
+  const timestamp = timestampOf(first)
   let sameExperiment = true
   let sameMetric = true
   let sameValue = true
@@ -71,18 +74,18 @@ export const toConversionJob = (tenantId: string, events: EventFields[], default
     eventIds.push(event.eventId)
     userIds.push(event.userId)
     sameExperiment &&= event.experimentId === experimentId
-    sameMetric &&= (event.metric ?? defaults.metric) === metric
-    sameValue &&= (event.value ?? defaults.value) === value
-    sameTimestamp &&= (event.timestamp ?? defaults.timestamp) === timestamp
+    sameMetric &&= metricOf(event) === metric
+    sameValue &&= valueOf(event) === value
+    sameTimestamp &&= timestampOf(event) === timestamp
   }
   return {
     tenantId,
     eventIds,
     userIds,
-    experimentIds: sameExperiment ? experimentId : events.map((e) => e.experimentId),
-    metrics: sameMetric ? metric : events.map((e) => e.metric ?? defaults.metric),
-    values: sameValue ? value : events.map((e) => e.value ?? defaults.value),
-    timestamps: sameTimestamp ? timestamp : events.map((e) => e.timestamp ?? defaults.timestamp),
+    experimentIds: sameExperiment ? experimentId : events.map((event) => event.experimentId),
+    metrics: sameMetric ? metric : events.map(metricOf),
+    values: sameValue ? value : events.map(valueOf),
+    timestamps: sameTimestamp ? timestamp : events.map(timestampOf),
   }
 }
 
