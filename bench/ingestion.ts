@@ -38,7 +38,6 @@ const WARMUP_SECONDS = 3
 const ROUNDS = 2
 const WORKER_JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 2000)
 const WORKER_WARMUP_JOBS = 300
-const WORKER_CONCURRENCY = Number(process.env.ANALYTICS_CONCURRENCY ?? 16)
 /** pg clients of the plain insert: more than the worker's two statements at once, so the baseline is not held back. */
 const PLAIN_CLIENTS = 4
 const LAG = { perSecond: Number(process.env.BENCH_LAG_RATE ?? 50), seconds: 10 }
@@ -54,6 +53,9 @@ const { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } = await import('@experimen
 const { Queue } = await import('bullmq')
 const { Redis } = await import('ioredis')
 const { default: pg } = await import('pg')
+const { DEFAULT_ANALYTICS_CONCURRENCY } = await import('@experiments/config')
+// The worker's own default unless ANALYTICS_CONCURRENCY says otherwise.
+const WORKER_CONCURRENCY = Number(process.env.ANALYTICS_CONCURRENCY ?? DEFAULT_ANALYTICS_CONCURRENCY)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length

@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
+/** Conversion jobs one analytics worker processes at once unless ANALYTICS_CONCURRENCY says otherwise. */
+export const DEFAULT_ANALYTICS_CONCURRENCY = 64
+
 const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 
 /** The environment contract every service shares (README: "Configuration"). */
@@ -15,8 +18,11 @@ export const Env = Type.Object({
   ANALYTICS_PORT: Port(3002),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  /** Conversion jobs one analytics worker processes at once. */
-  ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+  /**
+   * Conversion jobs one analytics worker processes at once. Those processed together share one
+   * statement, so under load more of them means fewer, larger statements (bench:ingestion (b)).
+   */
+  ANALYTICS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_ANALYTICS_CONCURRENCY }),
   /** Ingestion answers 429 once this many conversion events wait in the queue. */
   INGEST_MAX_BACKLOG: Type.Integer({ minimum: 1, default: 1_000_000 }),
   /** Ingestion answers 429 while Redis uses more memory than this (bytes); 0 turns the check off. */

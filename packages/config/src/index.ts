@@ -1,1 +1,1 @@
-export { Env, EnvError, loadEnv, loadEnvOrExit, type EnvFor, type Needs } from './env.js'
+export { DEFAULT_ANALYTICS_CONCURRENCY, Env, EnvError, loadEnv, loadEnvOrExit, type EnvFor, type Needs } from './env.js'

@@ -20,7 +20,14 @@ const problemsOf = (env: Record<string, string>) => {
 describe('loadEnv', () => {
   it('applies the documented defaults', () => {
     const env = loadEnv(base)
-    expect(env).toMatchObject({ GATEWAY_PORT: 3000, ASSIGNMENT_PORT: 3001, HOST: '127.0.0.1', LOG_LEVEL: 'info' })
+    expect(env).toMatchObject({ GATEWAY_PORT: 3000, ASSIGNMENT_PORT: 3001, HOST: '127.0.0.1', LOG_LEVEL: 'info', ANALYTICS_CONCURRENCY: 64 })
+  })
+
+  it('takes an analytics concurrency of 1 to 256', () => {
+    expect(loadEnv({ ...base, ANALYTICS_CONCURRENCY: '256' }).ANALYTICS_CONCURRENCY).toBe(256)
+    expect(loadEnv({ ...base, ANALYTICS_CONCURRENCY: '1' }).ANALYTICS_CONCURRENCY).toBe(1)
+    expect(problemsOf({ ...base, ANALYTICS_CONCURRENCY: '257' })).toEqual(['ANALYTICS_CONCURRENCY'])
+    expect(problemsOf({ ...base, ANALYTICS_CONCURRENCY: '0' })).toEqual(['ANALYTICS_CONCURRENCY'])
   })
 
   it('converts numeric strings', () => {
