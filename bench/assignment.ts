@@ -8,7 +8,8 @@
  * the ratio, how far the stream drain into PostgreSQL lags, and Redis memory per 1M sticky
  * assignments. Exits 1 only when the run is invalid (errors, non-2xx answers, a crashed service).
  * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
- * assignment service with --cpu-prof and writes its profile there.
+ * assignment service and the analytics worker (the drain) with --cpu-prof and writes their
+ * profiles there.
  */
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
@@ -52,7 +53,7 @@ async function main() {
   const children: Child[] = [
     gateway,
     startChild('assignment', [...profileArgs(), join(ROOT, ENTRIES.assignment)], env),
-    startChild('analytics', [join(ROOT, ENTRIES.analytics)], env),
+    startChild('analytics', [...profileArgs(), join(ROOT, ENTRIES.analytics)], env),
     startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/lib/bare-server.ts')], env),
   ]
   await Promise.all([
