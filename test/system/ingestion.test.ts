@@ -147,7 +147,8 @@ describe('POST /api/conversions', () => {
     expect(body.error.details[0]).toMatchObject({ index: 0, path: '/events/0/experimentId' })
   })
 
-  it('lists at most 100 problems for a 1 MiB body of 340,000 empty events, saying how many more there were', async () => {
+  it('lists at most 100 problems for a 1 MiB body of 340,000 empty events, saying how many more there were, at once', async () => {
+    const started = performance.now()
     const response = await gateway.inject({
       method: 'POST',
       url: '/api/conversions',
@@ -157,7 +158,11 @@ describe('POST /api/conversions', () => {
     expect(response.statusCode).toBe(400)
     const { error } = response.json()
     expect(error.details).toHaveLength(100)
-    expect(error.message).toMatch(/\(and \d+ more problems\)$/)
+    // Problems listed for the first events (two or three each), one at least for each event after them.
+    const more = Number(/\(and at least (\d+) more problems\)$/.exec(error.message)?.[1])
+    expect(more).toBeGreaterThanOrEqual(340_000 - 50)
+    // Ajv listing all million problems took 0.6 s on its own here; the events after the first are only checked.
+    expect(performance.now() - started).toBeLessThan(400)
     // The whole list was 150 MB and took seconds to write.
     expect(response.payload.length).toBeLessThan(64 * 1024)
   })

@@ -1,12 +1,18 @@
-import { quickAcceptValidator } from '@experiments/http'
+import AjvCompiler from '@fastify/ajv-compiler'
+import { AJV_OPTIONS, batchValidator } from '@experiments/http'
 import { ConversionBatchBody, ExperimentConversionBatchBody, quickAcceptsConversionBatch } from '@experiments/schemas'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 // The conversion routes accept a batch by plain code when it can, and ask the schema (Ajv, as on
-// every route) otherwise: the plain code must never accept what the schema rejects.
-const schemaOnly = (schema: object) =>
-  quickAcceptValidator(() => false)({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as (body: unknown) => boolean
+// every route) otherwise, item by item: the plain code must never accept what the schema rejects,
+// and the item-by-item validation must say what Ajv says of the whole body.
+type Validator = { (body: unknown): boolean; errors?: { instancePath: string; keyword: string; params: object }[] | null }
+const route = (schema: object) => ({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as AjvCompiler.RouteDefinition
+const schemaOnly = (schema: object) => AjvCompiler()({}, AJV_OPTIONS)(route(schema)) as Validator
+const itemByItem = (schema: object) => batchValidator({ itemsKey: 'events', quickAccept: () => false })(route(schema)) as Validator
+const problems = (validator: Validator) =>
+  (validator.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`).sort()
 
 const routes = [
   { name: 'POST /api/conversions', schema: ConversionBatchBody, withExperimentId: true },
@@ -79,6 +85,35 @@ describe.each(routes)('quick acceptance of $name', ({ schema, withExperimentId }
     )
     // The generator reaches the accepting side too, so the property is not vacuous.
     expect(quicklyAccepted).toBeGreaterThan(100)
+  })
+
+  it('validated item by item, gives the verdict and the problems Ajv gives for the whole body', () => {
+    const whole = schemaOnly(schema)
+    const byItem = itemByItem(schema)
+    let rejected = 0
+    fc.assert(
+      fc.property(bodyFor(withExperimentId), (candidate) => {
+        const verdict = whole(candidate)
+        expect(byItem(candidate)).toBe(verdict)
+        if (!verdict) rejected++
+        expect(problems(byItem)).toEqual(problems(whole))
+      }),
+      { numRuns: 5_000 },
+    )
+    expect(rejected).toBeGreaterThan(500)
+  })
+
+  it('lists the problems of the first items only, then counts the invalid items left', () => {
+    const byItem = itemByItem(schema)
+    const events = new Array(340_000).fill({})
+    expect(byItem({ events })).toBe(false)
+    const listed = byItem.errors!.filter((e) => e.keyword !== 'moreInvalidItems')
+    const more = byItem.errors!.find((e) => e.keyword === 'moreInvalidItems')
+    // maxItems for the array, then two or three required fields per empty event until 100 are listed.
+    expect(listed.length).toBeGreaterThanOrEqual(100)
+    expect(listed.length).toBeLessThan(110)
+    const listedItems = new Set(listed.flatMap((e) => /^\/events\/(\d+)/.exec(e.instancePath)?.[1] ?? []))
+    expect(more?.params).toEqual({ count: 340_000 - listedItems.size })
   })
 
   it('accepts the usual valid batch, 1 to 1000 events, without the schema', () => {

@@ -1,13 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, itemIndex, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
+import { AppError, itemIndex, MAX_DETAILS, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
 import { isDependencyUnavailable } from './unavailable.js'
+import { MORE_INVALID_ITEMS } from './validation.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
 
-/** `message` and `details` as sent: at most MAX_DETAILS details, the message saying how many more there were. */
-const capped = (message: string, details: ErrorDetail[] | undefined, total = details?.length ?? 0) =>
-  total > MAX_DETAILS ? { message: `${message} (and ${total - MAX_DETAILS} more problems)`, details: details!.slice(0, MAX_DETAILS) } : { message, details }
+/**
+ * `message` and `details` as sent: at most MAX_DETAILS details, the message saying how many more
+ * there were (`atLeast`: a count of further invalid items, each with one problem or more).
+ */
+const capped = (message: string, details: ErrorDetail[] | undefined, total = details?.length ?? 0, atLeast = false) =>
+  total > MAX_DETAILS
+    ? { message: `${message} (and ${atLeast ? 'at least ' : ''}${total - MAX_DETAILS} more problems)`, details: details!.slice(0, MAX_DETAILS) }
+    : { message, details }
 
 /** Sends the error envelope; also used for errors Fastify raises before routing (see create-app.ts). */
 export const send = (
@@ -30,16 +36,10 @@ type AjvError = {
   parentSchema?: { description?: string }
 }
 
-/**
- * Details an error envelope lists at most: a 1 MiB body of invalid items holds a million problems,
- * whose full list took seconds to write and weighed 150 MB.
- */
-const MAX_DETAILS = 100
-
 /** Turns Ajv's errors (the first MAX_DETAILS) into `{path, message}` pairs whose path points at the offending field. */
-const validationDetails = (error: FastifyError): ErrorDetail[] => {
-  const context = error.validationContext === 'querystring' ? 'query parameter' : error.validationContext
-  return (error.validation as unknown as AjvError[]).slice(0, MAX_DETAILS).map((v) => {
+const validationDetails = (errors: AjvError[], validationContext: FastifyError['validationContext']): ErrorDetail[] => {
+  const context = validationContext === 'querystring' ? 'query parameter' : validationContext
+  return errors.slice(0, MAX_DETAILS).map((v) => {
     let path = v.instancePath || ''
     if (v.keyword === 'additionalProperties') path += `/${String(v.params.additionalProperty)}`
     if (v.keyword === 'required') path += `/${String(v.params.missingProperty)}`
@@ -52,7 +52,7 @@ const validationDetails = (error: FastifyError): ErrorDetail[] => {
           : v.keyword === 'pattern' && v.parentSchema?.description
             ? `${field} ${v.parentSchema.description}`
             : `${field} ${v.message ?? 'is invalid'}`
-    return { path: path || '/', message, in: error.validationContext ?? 'body', ...itemIndex(path) }
+    return { path: path || '/', message, in: validationContext ?? 'body', ...itemIndex(path) }
   })
 }
 
@@ -73,8 +73,12 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       return send(reply, request, error.code, message, details, error.headers)
     }
     if (error.validation) {
-      const all = validationDetails(error)
-      const { message, details } = capped(all.map((d) => d.message).join('; '), all, error.validation.length)
+      // A batch validator that stopped listing problems counts the items it only checked (validation.ts).
+      const more = error.validation.find((v) => v.keyword === MORE_INVALID_ITEMS)
+      const listed = more ? error.validation.filter((v) => v !== more) : error.validation
+      const all = validationDetails(listed as unknown as AjvError[], error.validationContext)
+      const total = listed.length + (more ? Number(more.params.count) : 0)
+      const { message, details } = capped(all.map((d) => d.message).join('; '), all, total, more !== undefined)
       return send(reply, request, 'VALIDATION_FAILED', message, details)
     }
     const mapped = error.code ? fastifyCodes[error.code] : undefined

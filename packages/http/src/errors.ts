@@ -36,6 +36,12 @@ export const statusOf: Record<ErrorCode, number> = {
 
 export type ErrorDetail = { path: string; message: string } & Record<string, unknown>
 
+/**
+ * Details an error envelope lists at most: a 1 MiB body of invalid items holds a million problems,
+ * whose full list took seconds to write and weighed 150 MB.
+ */
+export const MAX_DETAILS = 100
+
 /** `{index}` of the first array index on a detail's path: it tells batch clients which item was wrong. */
 export const itemIndex = (path: string): { index?: number } => {
   const index = /\/(\d+)(\/|$)/.exec(path)?.[1]

@@ -4,4 +4,4 @@ export { auth, SCOPES, type Scope, type Principal, type AuthOptions } from './au
 export { healthRoutes, type ReadinessCheck } from './health.js'
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './create-app.js'
 export { listenUntilSignalled } from './listen.js'
-export { absentBodyAsEmpty, quickAcceptValidator } from './validation.js'
+export { absentBodyAsEmpty, AJV_OPTIONS, batchValidator } from './validation.js'

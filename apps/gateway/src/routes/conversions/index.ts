@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { quickAcceptValidator } from '@experiments/http'
+import { batchValidator } from '@experiments/http'
 import {
   AcceptedView,
   ConversionBatchBody,
@@ -13,8 +13,8 @@ import type { ConversionIntake } from '../../domain/conversion-intake.js'
 const errors = errorResponses(400, 401, 403, 404, 413, 429, 503)
 const tags = ['conversions']
 // Batches of up to 1000 events: plain code accepts the usual valid batch, the schema words the errors.
-const batchValidator = quickAcceptValidator((body) => quickAcceptsConversionBatch(body, true))
-const experimentBatchValidator = quickAcceptValidator((body) => quickAcceptsConversionBatch(body, false))
+const conversionBatchValidator = batchValidator({ itemsKey: 'events', quickAccept: (body) => quickAcceptsConversionBatch(body, true) })
+const experimentBatchValidator = batchValidator({ itemsKey: 'events', quickAccept: (body) => quickAcceptsConversionBatch(body, false) })
 
 /** Conversion ingestion (scope events:write): validate, enqueue one job per batch, answer 202. */
 export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionIntake }> = async (app, { intake }) => {
@@ -22,7 +22,7 @@ export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionInt
 
   app.post(
     '/conversions',
-    { onRequest: send, validatorCompiler: batchValidator, schema: { tags, body: ConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
+    { onRequest: send, validatorCompiler: conversionBatchValidator, schema: { tags, body: ConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
     async (request, reply) =>
       reply.code(202).send({ data: { accepted: await intake.accept(request.user.tenantId, request.body.events) } }),
   )
