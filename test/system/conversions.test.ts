@@ -206,6 +206,13 @@ describe('conversions through the system', () => {
     const noBody = await gateway.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/compute-results`, headers: bearer(tenant) })
     expect(noBody.statusCode).toBe(200)
     expect(noBody.json().data.confidenceLevel).toBe(0.95)
+    const nullBody = await gateway.inject({
+      method: 'POST',
+      url: `/api/experiments/${experiment.id}/compute-results`,
+      headers: { ...bearer(tenant), 'content-type': 'application/json' },
+      payload: 'null',
+    })
+    expect(nullBody.statusCode).toBe(400)
     const bad = await api('POST', `/api/experiments/${experiment.id}/compute-results`, { controlVariantId: 'var_nope' })
     expect(bad.status).toBe(400)
     expect(bad.body.error.details[0].path).toBe('/controlVariantId')

@@ -76,7 +76,10 @@ export const batchValidator =
     return validate
   }
 
-/** A route's preValidation hook for an optional body: none is taken as `{}`, which the schema then checks. */
+/**
+ * A route's preValidation hook for an optional body: none is taken as `{}`, which the schema then
+ * checks. JSON `null` is a body (not an object), so the schema refuses it.
+ */
 export const absentBodyAsEmpty = async (request: FastifyRequest) => {
-  request.body ??= {}
+  if (request.body === undefined) request.body = {}
 }

@@ -1,7 +1,7 @@
 import { CONFIG_CHANNEL, redisKeys } from '@experiments/contracts'
 import { connectRedis } from '@experiments/redis'
 import { describe, expect, it } from 'vitest'
-import { aTenant } from '../../../../../test-support/tokens.js'
+import { aTenant, bearer } from '../../../../../test-support/tokens.js'
 import { call, createExperiment, useGateway } from '../../helpers.js'
 import { testRedisUrl } from '../../../../../test-support/context.js'
 
@@ -105,6 +105,10 @@ describe('experiment lifecycle', () => {
     const withBody = await call(gw, 'POST', `/api/experiments/${id}/start`, tenant, { force: true })
     expect(withBody.status).toBe(400)
     expect(withBody.body.error.details.map((d: { path: string }) => d.path)).toEqual(['/force'])
+    expect((await gw.db.selectFrom('experiments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('draft')
+    // JSON null is a body, and not an object: refused like any other non-object.
+    const nullBody = await gw.app.inject({ method: 'POST', url: `/api/experiments/${id}/start`, headers: { ...bearer(tenant), 'content-type': 'application/json' }, payload: 'null' })
+    expect(nullBody.statusCode).toBe(400)
     expect((await gw.db.selectFrom('experiments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('draft')
     expect((await call(gw, 'POST', `/api/experiments/${id}/start`, tenant, {})).status).toBe(200)
     expect((await act(id, 'stop')).status).toBe(200)
