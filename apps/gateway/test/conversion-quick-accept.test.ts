@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 // every route) otherwise, item by item: the plain code must never accept what the schema rejects,
 // and the item-by-item validation must say what Ajv says of the whole body.
 type Validator = { (body: unknown): boolean; errors?: { instancePath: string; keyword: string; params: object }[] | null }
-const route = (schema: object) => ({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as AjvCompiler.RouteDefinition
+const route = (schema: object) => ({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as const
 const schemaOnly = (schema: object) => AjvCompiler()({}, AJV_OPTIONS)(route(schema)) as Validator
 const itemByItem = (schema: object) => batchValidator({ itemsKey: 'events', quickAccept: () => false })(route(schema)) as Validator
 const problems = (validator: Validator) =>
