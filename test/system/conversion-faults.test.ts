@@ -135,7 +135,11 @@ describe('conversion faults', () => {
     expect(await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()).toHaveLength(0)
   })
 
-  it('loses nothing and counts nothing twice when the worker is killed with SIGKILL during a 100,000-event load', async () => {
+  // The shipped default (64 jobs at once, stored together) and a small concurrency (statements of few jobs).
+  it.each([
+    ['its default concurrency', {}],
+    ['a concurrency of 4', { ANALYTICS_CONCURRENCY: '4' }],
+  ])('loses nothing and counts nothing twice when the worker, at %s, is killed with SIGKILL during a 100,000-event load', async (_name, workerEnv) => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const users = Array.from({ length: 5000 }, (_, i) => `load-${i}`)
     // Every user assigned in PostgreSQL, so every event is attributed to a variant.
@@ -145,7 +149,7 @@ describe('conversion faults', () => {
     )
     const expectedValue = batches.reduce((sum, batch, b) => sum + batch.length * ((b % 7) + 1), 0)
 
-    const worker = () => spawnService('apps/analytics/dist/main.js', { ANALYTICS_CONCURRENCY: '4' })
+    const worker = () => spawnService('apps/analytics/dist/main.js', workerEnv)
     let first = await worker()
     let killed = false
     await inParallel(batches, 8, async (batch) => {
