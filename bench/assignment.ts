@@ -8,8 +8,9 @@
  * the ratio, how far the stream drain into PostgreSQL lags, and Redis memory per 1M sticky
  * assignments. Exits 1 only when the run is invalid (errors, non-2xx answers, a crashed service).
  * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
- * assignment service and the analytics worker (the drain) with --cpu-prof and writes their
- * profiles there.
+ * assignment service, the analytics worker (the drain) and the bare route with --cpu-prof and
+ * writes their profiles there (the profiles sample wall time: a process preempted by the one its
+ * write woke up shows that time in the write).
  */
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
@@ -54,7 +55,7 @@ async function main() {
     gateway,
     startChild('assignment', [...profileArgs(), join(ROOT, ENTRIES.assignment)], env),
     startChild('analytics', [...profileArgs(), join(ROOT, ENTRIES.analytics)], env),
-    startChild('bare', ['--import', 'tsx', join(ROOT, 'bench/lib/bare-server.ts')], env),
+    startChild('bare', [...profileArgs(), '--import', 'tsx', join(ROOT, 'bench/lib/bare-server.ts')], env),
   ]
   await Promise.all([
     waitForReady(children[1]!, `${base(ports.assignment)}/ready`),
