@@ -9,7 +9,7 @@
  * assignments. Exits 1 only when the run is invalid (errors, non-2xx answers, a crashed service).
  * BENCH_SECONDS (default 10) sets the length of a measured round; BENCH_CPU_PROF=<dir> runs the
  * assignment service, the analytics worker (the drain) and the bare route with --cpu-prof and
- * writes their profiles there (the profiles sample wall time: a process preempted by the one its
+ * writes their profiles there (their time deltas are wall time: a process preempted by the one its
  * write woke up shows that time in the write).
  */
 import { randomUUID } from 'node:crypto'
