@@ -29,8 +29,8 @@ const nestedDeeperThan = (value: unknown, max: number): boolean => {
 
 /**
  * The rules on a variant list that JSON Schema cannot express: unique names, splits with at most
- * two decimals summing to exactly 100, configs of at most 16 KiB nested at most 32 deep, and (in a PATCH) ids that name
- * variants of this experiment.
+ * two decimals summing to exactly 100, configs of at most 16 KiB nested at most 32 deep, and (in a
+ * PATCH) ids that name variants of this experiment.
  */
 export const variantProblems = (variants: VariantInput[], knownIds: ReadonlySet<string> = new Set()): ErrorDetail[] => {
   const problems: ErrorDetail[] = []
