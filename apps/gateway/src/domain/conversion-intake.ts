@@ -34,11 +34,11 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   const now = deps.now ?? Date.now
   const writes = coalescedWrites(deps.redis)
 
-  const accept = async (tenantId: string, events: EventInput[]): Promise<number> => {
+  /** Checks the timestamps, names events of `foreign` experiments, and enqueues the batch. */
+  const enqueue = async (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): Promise<number> => {
     const receivedAt = now()
     const timestampProblem = timestampChecker(receivedAt)
     const problems: ErrorDetail[] = []
-    const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!
       if (foreign.size > 0 && foreign.has(event.experimentId)) {
@@ -67,11 +67,13 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   }
 
   return {
-    accept,
+    accept: async (tenantId: string, events: EventInput[]): Promise<number> =>
+      enqueue(tenantId, events, await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))),
     /** A batch for the experiment of the path (…/experiments/:id/conversions): 404 unless the caller's tenant owns it. */
     acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
       if ((await deps.ownership.notOwned(tenantId, new Set([experimentId]))).size > 0) throw new ExperimentNotFound(experimentId)
-      return accept(tenantId, events.map((event) => ({ ...event, experimentId })))
+      // Every event is of the experiment just checked: none is foreign.
+      return enqueue(tenantId, events.map((event) => ({ ...event, experimentId })), new Set())
     },
   }
 }
