@@ -120,6 +120,13 @@ describe.each(routes)('quick acceptance of $name', ({ schema, withExperimentId }
     for (const n of [1, 100, 1000]) expect(quickAcceptsConversionBatch(plainBatch(n, withExperimentId), withExperimentId)).toBe(true)
   })
 
+  it('checks the metric of every event, not only the first of a run', () => {
+    const withMetrics = (...metrics: string[]) => ({ events: metrics.map((metric, i) => ({ ...plainBatch(metrics.length, withExperimentId).events[i], metric })) })
+    expect(quickAcceptsConversionBatch(withMetrics('purchase', 'purchase', 'signup', 'purchase'), withExperimentId)).toBe(true)
+    expect(quickAcceptsConversionBatch(withMetrics('purchase', 'purchase', 'Purchase'), withExperimentId)).toBe(false)
+    expect(quickAcceptsConversionBatch(withMetrics('purchase', 'a b', 'purchase'), withExperimentId)).toBe(false)
+  })
+
   it('leaves batches past the limits to the schema', () => {
     expect(quickAcceptsConversionBatch(plainBatch(0, withExperimentId), withExperimentId)).toBe(false)
     expect(quickAcceptsConversionBatch(plainBatch(1001, withExperimentId), withExperimentId)).toBe(false)

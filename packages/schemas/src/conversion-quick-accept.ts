@@ -9,7 +9,18 @@ const METRIC = new RegExp(METRIC_PATTERN)
  */
 const shortString = (value: unknown, max: number) => typeof value === 'string' && value.length >= 1 && value.length <= max
 
-const plainEvent = (event: unknown, withExperimentId: boolean): boolean => {
+/** Whether `metric` matches the pattern; a batch usually repeats one metric, so the last match is remembered. */
+const metricMatcher = () => {
+  let matched: string | undefined
+  return (metric: string) => {
+    if (metric === matched) return true
+    if (!METRIC.test(metric)) return false
+    matched = metric
+    return true
+  }
+}
+
+const plainEvent = (event: unknown, withExperimentId: boolean, isMetric: (metric: string) => boolean): boolean => {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
   const fields = event as Record<string, unknown>
   for (const key in fields) {
@@ -22,7 +33,7 @@ const plainEvent = (event: unknown, withExperimentId: boolean): boolean => {
     shortString(fields.eventId, MAX_ID_LENGTH) &&
     shortString(fields.userId, MAX_USER_ID_LENGTH) &&
     (!withExperimentId || shortString(fields.experimentId, MAX_ID_LENGTH)) &&
-    (metric === undefined || (typeof metric === 'string' && METRIC.test(metric))) &&
+    (metric === undefined || (typeof metric === 'string' && isMetric(metric))) &&
     (value === undefined || (typeof value === 'number' && value >= -MAX_ABS_VALUE && value <= MAX_ABS_VALUE)) &&
     (timestamp === undefined || shortString(timestamp, MAX_TIMESTAMP_LENGTH))
   )
@@ -39,6 +50,7 @@ export const quickAcceptsConversionBatch = (body: unknown, withExperimentId: boo
   for (const key in body) if (key !== 'events') return false
   const { events } = body as { events?: unknown }
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS_PER_BATCH) return false
-  for (const event of events) if (!plainEvent(event, withExperimentId)) return false
+  const isMetric = metricMatcher()
+  for (const event of events) if (!plainEvent(event, withExperimentId, isMetric)) return false
   return true
 }

@@ -52,7 +52,7 @@ export const timestampChecker = (receivedAt: number) => {
   const latestText = new Date(latest).toISOString()
   // Past year 9999 toISOString() writes "+010000-…", which does not sort with four-digit years.
   const compareAsText = latestText.length === 24
-  return (text: string): TimestampProblem | undefined => {
+  const check = (text: string): TimestampProblem | undefined => {
     if (compareAsText && CANONICAL_UTC.test(text)) {
       // Days 29–31 only need their month: reading the digits allocates nothing.
       const day = (text.charCodeAt(8) - ZERO) * 10 + text.charCodeAt(9) - ZERO
@@ -61,5 +61,15 @@ export const timestampChecker = (receivedAt: number) => {
     }
     if (!isStorableDateTime(text)) return 'not-a-date-time'
     return Date.parse(text) > latest ? 'in-the-future' : undefined
+  }
+  // SDKs often stamp a whole batch at once: a text equal to the previous one gets its verdict.
+  let previous: string | undefined
+  let previousProblem: TimestampProblem | undefined
+  return (text: string): TimestampProblem | undefined => {
+    if (text !== previous) {
+      previousProblem = check(text)
+      previous = text
+    }
+    return previousProblem
   }
 }

@@ -31,6 +31,19 @@ describe('timestampChecker', () => {
     )
   })
 
+  it('gives each text of a batch its own verdict, repeated texts included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(timestampTexts, fc.constant('2026-02-29T00:00:00.000Z'), fc.constant('2026-03-01T00:00:00.000Z')), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(7), { maxLength: 8 }), (texts, repeats) => {
+        // Runs of equal texts, as a batch stamped at once sends them, and changes between them.
+        const batch = texts.flatMap((text, i) => new Array<string>(1 + ((repeats[i] ?? 0) % 3)).fill(text))
+        const receivedAt = Date.parse('2026-03-01T00:00:00.000Z')
+        const check = timestampChecker(receivedAt)
+        expect(batch.map((text) => check(text))).toEqual(batch.map((text) => expected(text, receivedAt)))
+      }),
+      { numRuns: 5_000 },
+    )
+  })
+
   it('accepts real instants up to 5 minutes ahead, in any RFC 3339 form', () => {
     const check = timestampChecker(Date.parse('2026-03-01T00:00:00.000Z'))
     expect(check('2026-03-01T00:05:00.000Z')).toBeUndefined()
