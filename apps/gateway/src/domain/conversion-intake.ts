@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob, type ConversionJob } from '@experiments/contracts'
 import { ExperimentNotFound, ValidationFailed, type ErrorDetail } from '@experiments/http'
 import { coalescedWrites, type Redis } from '@experiments/redis'
 import { DEFAULT_METRIC, timestampChecker, type TimestampProblem } from '@experiments/schemas'
@@ -34,8 +34,8 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   const now = deps.now ?? Date.now
   const writes = coalescedWrites(deps.redis)
 
-  /** Checks the timestamps, names events of `foreign` experiments, and enqueues the batch. */
-  const enqueue = async (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): Promise<number> => {
+  /** The batch's job, once its timestamps pass and none of its events is of a `foreign` experiment. */
+  const jobOf = (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): ConversionJob => {
     const receivedAt = now()
     const timestampProblem = timestampChecker(receivedAt)
     const problems: ErrorDetail[] = []
@@ -48,32 +48,40 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
       if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
     }
     if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
-
-    await deps.backlog.check(events.length)
     // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
-    const job = toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
+    return toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
+  }
+
+  /**
+   * Enqueues a job of `count` events. Takes the job, not the events: nothing here keeps the parsed
+   * batch alive while Redis answers, so the young-generation GC need not copy it.
+   */
+  const enqueue = async (job: ConversionJob, count: number): Promise<number> => {
+    await deps.backlog.check(count)
     // The job and the backlog count leave in one write, with other requests' (the queue shares
     // `redis`); a job Redis refused takes its count back.
     writes.hold()
-    const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, events.length)
+    const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, count)
     try {
       await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
     } catch (error) {
-      await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, events.length)).catch(() => {})
+      await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)).catch(() => {})
       throw error
     }
     await counted
-    return events.length
+    return count
   }
 
   return {
-    accept: async (tenantId: string, events: EventInput[]): Promise<number> =>
-      enqueue(tenantId, events, await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))),
+    accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
+      const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
+      return enqueue(jobOf(tenantId, events, foreign), events.length)
+    },
     /** A batch for the experiment of the path (…/experiments/:id/conversions): 404 unless the caller's tenant owns it. */
     acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
       if ((await deps.ownership.notOwned(tenantId, new Set([experimentId]))).size > 0) throw new ExperimentNotFound(experimentId)
       // Every event is of the experiment just checked: none is foreign.
-      return enqueue(tenantId, events.map((event) => ({ ...event, experimentId })), new Set())
+      return enqueue(jobOf(tenantId, events.map((event) => ({ ...event, experimentId })), new Set()), events.length)
     },
   }
 }
