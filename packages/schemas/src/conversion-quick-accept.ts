@@ -1,5 +1,6 @@
 import { MAX_USER_ID_LENGTH } from './assignments.js'
 import { MAX_ABS_VALUE, MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, METRIC_PATTERN } from './conversions.js'
+import { rememberingLastAnswer } from './last-answer.js'
 
 const METRIC = new RegExp(METRIC_PATTERN)
 
@@ -8,17 +9,6 @@ const METRIC = new RegExp(METRIC_PATTERN)
  * the schema's lengths count. Longer strings may still be valid (astral characters count once).
  */
 const shortString = (value: unknown, max: number) => typeof value === 'string' && value.length >= 1 && value.length <= max
-
-/** Whether `metric` matches the pattern; a batch usually repeats one metric, so the last match is remembered. */
-const metricMatcher = () => {
-  let matched: string | undefined
-  return (metric: string) => {
-    if (metric === matched) return true
-    if (!METRIC.test(metric)) return false
-    matched = metric
-    return true
-  }
-}
 
 const plainEvent = (event: unknown, withExperimentId: boolean, isMetric: (metric: string) => boolean): boolean => {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
@@ -50,7 +40,7 @@ export const quickAcceptsConversionBatch = (body: unknown, withExperimentId: boo
   for (const key in body) if (key !== 'events') return false
   const { events } = body as { events?: unknown }
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS_PER_BATCH) return false
-  const isMetric = metricMatcher()
+  const isMetric = rememberingLastAnswer((metric) => METRIC.test(metric))
   for (const event of events) if (!plainEvent(event, withExperimentId, isMetric)) return false
   return true
 }

@@ -1,4 +1,5 @@
 import { MAX_FUTURE_SKEW_MS, MAX_TIMESTAMP_LENGTH } from './conversions.js'
+import { rememberingLastAnswer } from './last-answer.js'
 
 /** An RFC 3339 date-time (the ISO-8601 profile): date, time, optional fraction, Z or an offset. */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i
@@ -62,14 +63,5 @@ export const timestampChecker = (receivedAt: number) => {
     if (!isStorableDateTime(text)) return 'not-a-date-time'
     return Date.parse(text) > latest ? 'in-the-future' : undefined
   }
-  // SDKs often stamp a whole batch at once: a text equal to the previous one gets its verdict.
-  let previous: string | undefined
-  let previousProblem: TimestampProblem | undefined
-  return (text: string): TimestampProblem | undefined => {
-    if (text !== previous) {
-      previousProblem = check(text)
-      previous = text
-    }
-    return previousProblem
-  }
+  return rememberingLastAnswer(check)
 }
