@@ -3,6 +3,10 @@ import { Value } from 'typebox/value'
 
 /** Conversion jobs one analytics worker processes at once unless ANALYTICS_CONCURRENCY says otherwise. */
 export const DEFAULT_ANALYTICS_CONCURRENCY = 64
+/** A conversions job's first retry waits this long unless ANALYTICS_RETRY_DELAY_MS says otherwise; each further one twice as long. */
+export const DEFAULT_RETRY_DELAY_MS = 1000
+/** The longest wait between two attempts of a conversions job unless ANALYTICS_RETRY_MAX_DELAY_MS says otherwise. */
+export const DEFAULT_RETRY_MAX_DELAY_MS = 60_000
 
 const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 
@@ -31,6 +35,19 @@ export const Env = Type.Object({
   STREAM_CLAIM_IDLE_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** How long compute-results waits for the worker before answering 503. */
   COMPUTE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /**
+   * A conversions job that failed for a reason that may pass (PostgreSQL away, say) is retried
+   * after this long, doubled on each further failure up to ANALYTICS_RETRY_MAX_DELAY_MS, for as
+   * long as it takes: an acknowledged batch is never given up on.
+   */
+  ANALYTICS_RETRY_DELAY_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: DEFAULT_RETRY_DELAY_MS }),
+  /** The longest wait between two attempts of a conversions job (set below ANALYTICS_RETRY_DELAY_MS, every wait is this long). */
+  ANALYTICS_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: DEFAULT_RETRY_MAX_DELAY_MS }),
+  /**
+   * How long a request's Redis command may wait for its answer (gateway and assignment command
+   * connections) before the request answers 503: a stalled Redis must not hang requests.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
 })
 export type Env = Static<typeof Env>
 

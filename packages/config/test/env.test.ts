@@ -30,6 +30,25 @@ describe('loadEnv', () => {
     expect(problemsOf({ ...base, ANALYTICS_CONCURRENCY: '0' })).toEqual(['ANALYTICS_CONCURRENCY'])
   })
 
+  it('bounds each Redis command of a request by 1000 ms unless REDIS_COMMAND_TIMEOUT_MS says otherwise (100–60000)', () => {
+    expect(loadEnv(base).REDIS_COMMAND_TIMEOUT_MS).toBe(1000)
+    expect(loadEnv({ ...base, REDIS_COMMAND_TIMEOUT_MS: '250' }).REDIS_COMMAND_TIMEOUT_MS).toBe(250)
+    expect(problemsOf({ ...base, REDIS_COMMAND_TIMEOUT_MS: '99' })).toEqual(['REDIS_COMMAND_TIMEOUT_MS'])
+    expect(problemsOf({ ...base, REDIS_COMMAND_TIMEOUT_MS: '60001' })).toEqual(['REDIS_COMMAND_TIMEOUT_MS'])
+    expect(problemsOf({ ...base, REDIS_COMMAND_TIMEOUT_MS: '1s' })).toEqual(['REDIS_COMMAND_TIMEOUT_MS'])
+  })
+
+  it('retries a conversions job after 1000 ms, doubling up to 60000 ms, unless ANALYTICS_RETRY_DELAY_MS (1–60000) and ANALYTICS_RETRY_MAX_DELAY_MS (1–3600000) say otherwise', () => {
+    expect(loadEnv(base)).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 1000, ANALYTICS_RETRY_MAX_DELAY_MS: 60_000 })
+    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '10', ANALYTICS_RETRY_MAX_DELAY_MS: '200' })).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 10, ANALYTICS_RETRY_MAX_DELAY_MS: 200 })
+    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '1', ANALYTICS_RETRY_MAX_DELAY_MS: '3600000' })).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 1, ANALYTICS_RETRY_MAX_DELAY_MS: 3_600_000 })
+    expect(problemsOf({ ...base, ANALYTICS_RETRY_DELAY_MS: '0' })).toEqual(['ANALYTICS_RETRY_DELAY_MS'])
+    expect(problemsOf({ ...base, ANALYTICS_RETRY_DELAY_MS: '60001' })).toEqual(['ANALYTICS_RETRY_DELAY_MS'])
+    expect(problemsOf({ ...base, ANALYTICS_RETRY_MAX_DELAY_MS: '0' })).toEqual(['ANALYTICS_RETRY_MAX_DELAY_MS'])
+    expect(problemsOf({ ...base, ANALYTICS_RETRY_MAX_DELAY_MS: '3600001' })).toEqual(['ANALYTICS_RETRY_MAX_DELAY_MS'])
+    expect(problemsOf({ ...base, ANALYTICS_RETRY_MAX_DELAY_MS: '1m' })).toEqual(['ANALYTICS_RETRY_MAX_DELAY_MS'])
+  })
+
   it('converts numeric strings', () => {
     expect(loadEnv({ ...base, GATEWAY_PORT: '8080' }).GATEWAY_PORT).toBe(8080)
   })
