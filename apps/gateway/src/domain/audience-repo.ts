@@ -16,11 +16,6 @@ export const audienceRepo = (db: Kysely<DB>) => ({
   },
 
   /** Audience rows by id regardless of tenant or deletion: for publishing configs of experiments that use them. */
-  conditionsOf: async (id: string) =>
-    (await db.selectFrom('audiences').select(['id', 'conditions']).where('id', '=', id).executeTakeFirst()) as
-      | { id: string; conditions: Record<string, unknown> }
-      | undefined,
-
   page: async (tenantId: string, offset: number, limit: number) => {
     const base = db.selectFrom('audiences').where('tenant_id', '=', tenantId).where('deleted_at', 'is', null)
     const [rows, { total }] = await Promise.all([

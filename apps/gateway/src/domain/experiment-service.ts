@@ -1,5 +1,5 @@
-import { finalConfig, type AssignmentConfig, type ConfigPublisher } from '@experiments/contracts'
-import type { DB, ExperimentRow, ExperimentStatus } from '@experiments/db'
+import type { ConfigPublisher } from '@experiments/contracts'
+import { assignmentConfigOf, type DB, type ExperimentRow, type ExperimentStatus } from '@experiments/db'
 import {
   AudienceNotFound,
   ExperimentNotFound,
@@ -73,32 +73,8 @@ export const experimentService = ({ db, publisher, participants, now = () => new
     if (problems.length) throw new ValidationFailed(problems.map((p) => p.message).join('; '), problems)
   }
 
-  const assignmentConfig = async (trx: Kysely<DB>, row: ExperimentRow): Promise<AssignmentConfig> => {
-    const version = row.updated_at.getTime()
-    if (row.status === 'completed' || row.status === 'archived') {
-      return finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: row.status, version })
-    }
-    const variants = await experimentRepo(trx).variantsOf([row.id])
-    const audience = row.audience_id ? await audienceRepo(trx).conditionsOf(row.audience_id) : undefined
-    return {
-      id: row.id,
-      tenantId: row.tenant_id,
-      seed: row.seed,
-      status: row.status,
-      variants: variants.map((v) => ({
-        id: v.id,
-        name: v.name,
-        flowId: v.flow_id,
-        config: v.config,
-        splitPercentage: v.split_basis_points / 100,
-      })),
-      audience: audience ?? null,
-      version,
-    }
-  }
-
   /** Publishes the experiment's assignment config: full while it can assign, slim once completed or archived. */
-  const announce = async (trx: Kysely<DB>, row: ExperimentRow) => publisher.publish(await assignmentConfig(trx, row))
+  const announce = async (trx: Kysely<DB>, row: ExperimentRow) => publisher.publish(await assignmentConfigOf(trx, row))
 
   return {
     create: (tenantId: string, body: CreateExperimentBody) =>
