@@ -5,7 +5,10 @@ import { defineAssignScript } from './assign-script.js'
 import { createConfigCache } from './config-cache.js'
 import { assignmentRoutes } from './routes/assignments.js'
 
-/** `redis` serves the assign script and config reads; `subscriber` is a second connection for pub/sub. */
+/**
+ * `redis` serves the assign script and config reads (with a commandTimeout in server.ts, so a stalled
+ * Redis answers 503); `subscriber` is a second connection for pub/sub, without one.
+ */
 export type AssignmentDeps = { redis: Redis; subscriber: Redis; auth: AuthOptions; logLevel?: string }
 
 /** Request bodies are small: a user id, attributes and at most 100 experiment ids. */

@@ -6,7 +6,9 @@ import { buildApp } from './app.js'
 const env = loadEnvOrExit({ jwt: true })
 // No auto-pipelining: it defers every command a tick, which cost ~15 µs per request in the benchmark;
 // assign-script.ts coalesces the writes of each event-loop turn instead.
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'assignment' })
+// Every command of a request is bounded: a stalled Redis answers 503, not a hung request. The
+// subscriber has no timeout: it waits for announcements, not answers.
+const redis = await connectRedis(env.REDIS_URL, { connectionName: 'assignment', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
 const subscriber = await connectRedis(env.REDIS_URL, { connectionName: 'assignment-config', enableOfflineQueue: true })
 const app = await buildApp({
   redis,

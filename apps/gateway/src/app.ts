@@ -19,7 +19,10 @@ import { resultRoutes } from './routes/experiments/results.js'
 
 export type GatewayDeps = {
   db: Kysely<DB>
-  /** Commands: config publishing, participant counts, queueing. Fails fast while Redis is down. */
+  /**
+   * Commands: config publishing, participant counts, queueing. Fails fast while Redis is down and,
+   * with a commandTimeout (server.ts: REDIS_COMMAND_TIMEOUT_MS), while it stalls.
+   */
   redis: Redis
   /** A dedicated connection for BullMQ's blocking reads of queue events. */
   blockingRedis: () => Redis

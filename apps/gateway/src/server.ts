@@ -7,7 +7,8 @@ import { buildApp } from './app.js'
 const env = loadEnvOrExit({ database: true, jwt: true })
 const db = createDb(env.DATABASE_URL)
 await migrateToLatest(db)
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway' })
+// Every command of a request is bounded: a stalled Redis answers 503, not a hung request.
+const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
 const blocking: Redis[] = []
 const app = await buildApp({
   db,

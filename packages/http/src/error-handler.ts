@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, itemIndex, MAX_DETAILS, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
-import { isDependencyUnavailable } from './unavailable.js'
+import { unavailableMessage } from './unavailable.js'
 import { MORE_INVALID_ITEMS } from './validation.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
@@ -88,11 +88,10 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       request.log.info({ err: error }, 'client error')
       return send(reply, request, 'VALIDATION_FAILED', error.message)
     }
-    if (isDependencyUnavailable(error)) {
+    const unavailable = unavailableMessage(error)
+    if (unavailable) {
       request.log.warn({ err: error }, 'dependency unavailable')
-      return send(reply, request, 'SERVICE_UNAVAILABLE', 'a backing service is unavailable; retry shortly', undefined, {
-        'retry-after': '1',
-      })
+      return send(reply, request, 'SERVICE_UNAVAILABLE', unavailable, undefined, { 'retry-after': '1' })
     }
     request.log.error({ err: error }, 'unhandled error')
     return send(reply, request, 'INTERNAL_ERROR', 'internal error; the request id identifies it in the logs')

@@ -59,13 +59,19 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   const enqueue = async (job: ConversionJob, count: number): Promise<number> => {
     await deps.backlog.check(count)
     // The job and the backlog count leave in one write, with other requests' (the queue shares
-    // `redis`); a job Redis refused takes its count back.
+    // `redis`); a job Redis refused takes its count back. The take-back is not awaited: while Redis
+    // stalls it would wait out a second command timeout before the 503. A job that timed out may
+    // still be stored later (the worker then takes its events off too); the analytics worker sets
+    // the counter back to zero whenever no conversions job is pending.
     writes.hold()
     const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, count)
+    // Handled at once: on a stalled Redis the INCRBY times out a moment before the add does, and a
+    // rejection without a handler until then is an unhandled rejection, which ends the process.
+    counted.catch(() => {})
     try {
       await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
     } catch (error) {
-      await counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)).catch(() => {})
+      void counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)).catch(() => {})
       throw error
     }
     await counted
