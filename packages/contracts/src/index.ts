@@ -1,5 +1,5 @@
 export { redisKeys, CONFIG_CHANNEL, ASSIGNMENT_STREAM_GROUP } from './redis-keys.js'
 export { AssignmentConfig } from './assignment-config.js'
-export { QUEUE, QUEUE_PREFIX, CONVERSION_JOB_OPTIONS } from './queues.js'
+export { QUEUE, QUEUE_PREFIX, CONVERSION_BACKOFF, CONVERSION_JOB_OPTIONS, JOB_FAILURE, codedFailure, failureCodeOf, type JobFailureCode } from './queues.js'
 export { ConversionJob, ConversionJobPerEvent, ComputeJob, CONVERSION_BACKLOG_KEY, toConversionJob, conversionColumns, type ConversionColumns } from './jobs.js'
 export { configPublisher, finalConfig, type ConfigPublisher } from './config-publisher.js'

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import { Compile } from 'typebox/compile'
 import { recordConversions, type JobEvents } from './conversion-store.js'
 import { groupCommit } from './group-commit.js'
+import { asJobFailure } from '../job-failures.js'
 
 // Marks a job's events as taken off the backlog counter, so a retry does not take them off twice.
 const countedKey = (jobId: string) => `{bull}:conversions:counted:${jobId}`
@@ -74,7 +75,7 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
     maxSize: GROUP_MAX_EVENTS,
     parallel: PARALLEL_STATEMENTS,
   })
-  return async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+  const processJob = async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
     const data = asColumnJob(job.data)
     const { tenantId } = data
     const columns = conversionColumns(data)
@@ -86,5 +87,13 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
       await deps.redis.takeOffBacklog(countedKey(job.id), CONVERSION_BACKLOG_KEY, COUNTED_TTL_SECONDS, count)
     }
     return { stored, duplicates: count - stored }
+  }
+  // A failure that no retry fixes ends the job at once; any other is retried until the batch is stored.
+  return async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+    try {
+      return await processJob(job)
+    } catch (error) {
+      throw asJobFailure(error)
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { QUEUE, type ComputeJob } from '@experiments/contracts'
+import { failureCodeOf, JOB_FAILURE, QUEUE, type ComputeJob } from '@experiments/contracts'
 import { ServiceUnavailable, ValidationFailed } from '@experiments/http'
 import type { Queue, QueueEvents } from 'bullmq'
 
@@ -9,6 +9,25 @@ const RETRY_AFTER_SECONDS = 2
  * that arrived a moment after nine others compute a second time.
  */
 const SHARE_WINDOW_MS = 1000
+
+/**
+ * The error the caller is answered with when waiting for a compute-results job failed: by the code
+ * its reason starts with (the worker's codedFailure), or because the wait timed out (BullMQ's own
+ * message, from this process). Anything else is the gateway's 500.
+ */
+const answerFor = (error: Error, job: { id?: string | undefined; name: string }, timeoutMs: number): Error => {
+  const reason = error.message
+  const code = failureCodeOf(reason)
+  const message = code ? reason.slice(code.length + 2) : reason
+  if (code === JOB_FAILURE.invalidStatsInput) return new ValidationFailed(message)
+  if (code === JOB_FAILURE.serviceUnavailable) {
+    return new ServiceUnavailable(`results cannot be computed now: a backing service is unavailable; retry in ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS)
+  }
+  if (reason.startsWith(`Job wait ${job.name} timed out`)) {
+    return new ServiceUnavailable(`results are still being computed after ${timeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS)
+  }
+  return new Error(`compute-results job ${job.id} failed: ${reason}`, { cause: error })
+}
 
 /**
  * Asks the analytics worker to compute results and waits for the answer. Calls with the same
@@ -28,15 +47,7 @@ export const computeRequester = ({ queue, events, timeoutMs }: { queue: Queue; e
     try {
       return await added.waitUntilFinished(events, timeoutMs)
     } catch (error) {
-      const message = (error as Error).message
-      if (/timed out/i.test(message)) {
-        throw new ServiceUnavailable(
-          `results are still being computed after ${timeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`,
-          RETRY_AFTER_SECONDS,
-        )
-      }
-      if (message.startsWith('INVALID_STATS_INPUT')) throw new ValidationFailed(message)
-      throw new Error(`compute-results job ${added.id} failed: ${message}`, { cause: error })
+      throw answerFor(error as Error, added, timeoutMs)
     }
   },
 })
