@@ -1,7 +1,8 @@
-import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import { conversionColumns, QUEUE, QUEUE_PREFIX, toConversionJob, type ConversionColumns } from '@experiments/contracts'
 import { analyzeExperiment } from '@experiments/stats'
 import { Queue } from 'bullmq'
-import { reattribute } from '../../apps/analytics/src/conversions/conversion-store.js'
+import { recordConversions } from '../../apps/analytics/src/conversions/conversion-store.js'
+import { sweepWaitingConversions } from '../../apps/analytics/src/conversions/reattribution-sweep.js'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
@@ -234,26 +235,36 @@ describe('conversions through the system', () => {
     }
   })
 
-  it('the sweep attributes a recent waiting conversion whose assignment was stored without it (the race), and leaves old ones alone', async () => {
+  it('the sweep attributes a conversion stored in a transaction that overlapped its assignment\'s (the race), once that transaction has ended', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const batch = events(experiment.id, ['racer', 'old-timer'])
-    await sendConversions(gateway, tenant, batch)
-    await eventually(async () => (await stored(batch.map((e) => e.eventId))) === 2, 10_000, 'stored')
-    await db.updateTable('conversions').set({ received_at: new Date(Date.now() - 3_600_000) }).where('event_id', '=', batch[1]!.eventId).execute()
+    const [event] = events(experiment.id, ['racer'])
     const variantId = experiment.variants[0]!.id
-    await db
-      .insertInto('assignments')
-      .values(['racer', 'old-timer'].map((user_id) => ({ experiment_id: experiment.id, user_id, variant_id: variantId, assigned_at: new Date(Date.now() - 7_200_000) })))
-      .execute()
-    // This file's workers also sweep every 500 ms; either sweep may be the one that moves it.
-    await reattribute(db, { limit: 100, withinSeconds: 600 })
-    const rows = await db.selectFrom('conversions').select(['event_id', 'attribution']).where('event_id', 'in', batch.map((e) => e.eventId)).execute()
-    expect(Object.fromEntries(rows.map((r) => [r.event_id, r.attribution]))).toEqual({
-      [batch[0]!.eventId]: 'attributed',
-      [batch[1]!.eventId]: 'not_assigned',
+    const job = { tenantId: tenant, events: toConversionJob(tenant, [event!], { metric: 'conversion', value: 1, timestamp: new Date().toISOString() }) }
+    const attribution = async () =>
+      (await db.selectFrom('conversions').select('attribution').where('tenant_id', '=', tenant).where('event_id', '=', event!.eventId).executeTakeFirst())?.attribution
+    // The race for real: the conversion's transaction stores it as not assigned and stays open while
+    // the drain's transaction stores the assignment and re-attributes; neither sees the other.
+    let commit!: () => void
+    const held = new Promise<void>((resolve) => (commit = resolve))
+    let stored!: () => void
+    const insertedInOpenTransaction = new Promise<void>((resolve) => (stored = resolve))
+    const conversion = db.transaction().execute(async (trx) => {
+      await recordConversions(trx, [{ tenantId: tenant, events: conversionColumns(job.events) as ConversionColumns }])
+      stored()
+      await held
     })
+    await insertedInOpenTransaction
+    await analytics(db, redis).store.record([{ experimentId: experiment.id, userId: 'racer', variantId, assignedAt: new Date(Date.now() - 60_000) }])
+    // Swept while the conversion's transaction is open: the sweep must not pass it by.
+    await sweepWaitingConversions(db, { settleSeconds: 0 })
+    commit()
+    await conversion
+    expect(await attribution()).toBe('not_assigned')
+
+    await sweepWaitingConversions(db, { settleSeconds: 0 })
+    expect(await attribution()).toBe('attributed')
     const { body } = await api('GET', `/api/experiments/${experiment.id}/results`)
     expect(body.data.variants[0].results).toEqual([{ metric: 'conversion', conversions: 1, events: 1, totalValue: 1 }])
-    expect(body.data.unattributed).toEqual([{ metric: 'conversion', notAssigned: 1, beforeAssignment: 0 }])
+    expect(body.data.unattributed).toEqual([{ metric: 'conversion', notAssigned: 0, beforeAssignment: 0 }])
   })
 })

@@ -110,6 +110,7 @@ export interface DB {
   metric_aggregates: MetricAggregatesTable
   unattributed_aggregates: UnattributedAggregatesTable
   result_snapshots: ResultSnapshotsTable
+  sweep_positions: { name: string; swept_until: Timestamp; updated_at: Generated<Timestamp> }
 }
 
 export type AudienceRow = Selectable<AudiencesTable>

@@ -58,13 +58,13 @@ export const recordConversions = async (db: Kysely<DB>, jobs: JobEvents[]): Prom
 
 /**
  * Attributes conversions that arrived before their user's assignment reached PostgreSQL: for the
- * given (experiment, user) pairs (the drain does this as it stores assignments), or, as a sweep for
- * the rare race between the two, for up to `limit` waiting conversions received in the last
- * `withinSeconds`.
+ * given (experiment, user) pairs (the drain does this as it stores assignments), or, for the
+ * re-attribution sweep (reattribution-sweep.ts), every waiting conversion received in
+ * [`receivedFrom`, `receivedBefore`).
  */
 export const reattribute = async (
   db: Kysely<DB>,
-  scope: { pairs: { experimentId: string; userId: string }[] } | { limit: number; withinSeconds: number },
+  scope: { pairs: { experimentId: string; userId: string }[] } | { receivedFrom: Date; receivedBefore: Date },
 ): Promise<number> => {
   if ('pairs' in scope && scope.pairs.length === 0) return 0
   // The waiting conversions to move, each with its user's assignment; index probes throughout, so
@@ -76,12 +76,11 @@ export const reattribute = async (
             ${scope.pairs.map((p) => p.experimentId)}::text[], ${scope.pairs.map((p) => p.userId)}::text[])) as p(experiment_id, user_id)
           join conversions w on w.experiment_id = p.experiment_id and w.user_id = p.user_id and w.attribution = 'not_assigned'
           cross join lateral (${assignmentOf('w')}) found`
-      : // Recent arrivals only (an index on received_at), so never-assigned users' conversions piling up cost nothing here.
+      : // By arrival (an index on received_at of waiting conversions).
         sql`select w.ctid as row_id, found.variant_id, found.assigned_at
           from conversions w
           cross join lateral (${assignmentOf('w')}) found
-          where w.attribution = 'not_assigned' and w.received_at > now() - make_interval(secs => ${scope.withinSeconds})
-          limit ${scope.limit}`
+          where w.attribution = 'not_assigned' and w.received_at >= ${scope.receivedFrom} and w.received_at < ${scope.receivedBefore}`
   const result = await sql<{ changed: number }>`
     with changed as (
       update conversions c set

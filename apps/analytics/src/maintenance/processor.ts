@@ -2,7 +2,7 @@ import type { ConfigPublisher } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
-import { reattribute } from '../conversions/conversion-store.js'
+import { sweepWaitingConversions } from '../conversions/reattribution-sweep.js'
 import { completeEndedExperiments } from './complete-ended.js'
 
 export const MAINTENANCE_JOBS = {
@@ -11,23 +11,25 @@ export const MAINTENANCE_JOBS = {
   reconcileBacklog: 'reconcile-conversion-backlog',
 } as const
 
-const SWEEP_LIMIT = 5000
-// The drain attributes waiting conversions as it stores assignments; the sweep only catches the
-// race of a conversion and its assignment stored in overlapping transactions (milliseconds apart),
-// so a minute, a dozen sweeps, is ample; every waiting conversion in the window is probed each time.
-const SWEEP_WINDOW_SECONDS = 60
+/**
+ * The worker's statements are cancelled after this long (main.ts), so a conversion's transaction
+ * never stays open longer: the re-attribution sweep's settling time is set above it.
+ */
+export const STATEMENT_TIMEOUT_MS = 10_000
+const SWEEP_SETTLE_SECONDS = STATEMENT_TIMEOUT_MS / 1000 + 5
 
 /** Periodic housekeeping, run by BullMQ job schedulers so one worker of many does each tick. */
 export const makeMaintenanceProcessor =
-  (deps: { db: Kysely<DB>; publisher: ConfigPublisher; reconcileBacklog: () => Promise<number | null> }) => async (job: Pick<Job, 'name'>) => {
-  switch (job.name) {
-    case MAINTENANCE_JOBS.completeEnded:
-      return { completed: await completeEndedExperiments(deps) }
-    case MAINTENANCE_JOBS.reattributeSweep:
-      return { reattributed: await reattribute(deps.db, { limit: SWEEP_LIMIT, withinSeconds: SWEEP_WINDOW_SECONDS }) }
-    case MAINTENANCE_JOBS.reconcileBacklog:
-      return { cleared: await deps.reconcileBacklog() }
-    default:
-      throw new UnrecoverableError(`unknown maintenance job ${job.name}`)
+  (deps: { db: Kysely<DB>; publisher: ConfigPublisher; reconcileBacklog: () => Promise<number | null>; sweepSettleSeconds?: number }) =>
+  async (job: Pick<Job, 'name'>) => {
+    switch (job.name) {
+      case MAINTENANCE_JOBS.completeEnded:
+        return { completed: await completeEndedExperiments(deps) }
+      case MAINTENANCE_JOBS.reattributeSweep:
+        return { reattributed: await sweepWaitingConversions(deps.db, { settleSeconds: deps.sweepSettleSeconds ?? SWEEP_SETTLE_SECONDS }) }
+      case MAINTENANCE_JOBS.reconcileBacklog:
+        return { cleared: await deps.reconcileBacklog() }
+      default:
+        throw new UnrecoverableError(`unknown maintenance job ${job.name}`)
+    }
   }
-}
