@@ -5,7 +5,9 @@
  * Nothing outside the created database and the private Redis is touched.
  */
 import { rmSync } from 'node:fs'
+import { redisKeys } from '@experiments/contracts'
 import { createDb, migrateToLatest } from '@experiments/db'
+import { Redis } from 'ioredis'
 import { freePort, startEmbeddedPostgres, startPrivateRedis, throwawayDatabase } from '@experiments/devstack'
 import type { TestProject } from 'vitest/node'
 
@@ -38,6 +40,12 @@ export default async function setup(project: TestProject) {
     })
     redisUrl = redis.url
   }
+
+  // The tests' Redis stands for a running system's: the analytics worker's restore marker is set,
+  // so an unknown experiment is a 404 (without it, a 503 while Redis is being restored).
+  const marker = new Redis(redisUrl)
+  await marker.set(redisKeys.restored, new Date().toISOString())
+  marker.disconnect()
 
   project.provide('databaseUrl', databaseUrl)
   project.provide('redisUrl', redisUrl)

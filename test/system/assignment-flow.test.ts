@@ -160,7 +160,7 @@ describe('assignment across the system', () => {
 
     // Lost from the set (say, a flush): the periodic check registers every live experiment again.
     await redis.srem(redisKeys.streams, experiment.id)
-    await rebuilder.rebuildMissing()
+    await rebuilder.reconcile()
     expect(await redis.sismember(redisKeys.streams, experiment.id)).toBe(1)
 
     await inParallel(['c1', 'c2', 'c3'], 3, (u) => assign(replicaA, tenant, experiment.id, u))

@@ -13,6 +13,7 @@ import pino from 'pino'
 import { buildApp as buildAssignment } from '../../apps/assignment/src/app.js'
 import { assignmentStore } from '../../apps/analytics/src/assignments/assignment-store.js'
 import { createRebuilder } from '../../apps/analytics/src/assignments/rebuild.js'
+import { configPublisher } from '@experiments/contracts'
 import { createAssignmentDrain } from '../../apps/analytics/src/assignments/stream-drain.js'
 import { buildApp as buildGateway } from '../../apps/gateway/src/app.js'
 import { startWorkers } from '../../apps/analytics/src/workers.js'
@@ -34,10 +35,13 @@ export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parame
 
 export type Replica = Awaited<ReturnType<typeof startReplica>>
 
-/** One assignment-service replica with its own Redis connections. */
-export const startReplica = async () => {
-  const redis = await connect()
-  const subscriber = await connectRedis(testRedisUrl(), { enableOfflineQueue: true })
+/**
+ * One assignment-service replica with its own Redis connections (to the tests' Redis unless
+ * `redisUrl`); `commandTimeout` bounds its command connection as server.ts does (REDIS_COMMAND_TIMEOUT_MS).
+ */
+export const startReplica = async (redisUrl = testRedisUrl(), options: { commandTimeout?: number } = {}) => {
+  const redis = await connectRedis(redisUrl, options)
+  const subscriber = await connectRedis(redisUrl, { enableOfflineQueue: true })
   const app = await buildAssignment({ redis, subscriber, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
   return {
     app,
@@ -108,7 +112,7 @@ export const runningExperiment = async (gateway: Awaited<ReturnType<typeof start
 export const analytics = (db: Kysely<DB>, redis: Redis) => {
   const store = assignmentStore(db)
   const drain = createAssignmentDrain({ redis, store, consumer: `test-${randomBytes(3).toString('hex')}`, log: silent, claimIdleMs: 500 })
-  return { store, drain, rebuilder: createRebuilder({ redis, store, drain, log: silent, graceMs: 10 }) }
+  return { store, drain, rebuilder: createRebuilder({ redis, store, drain, publisher: configPublisher(redis), log: silent, graceMs: 10 }) }
 }
 
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -147,7 +151,7 @@ export const eventually = async (probe: () => Promise<boolean>, timeoutMs: numbe
 export const startAnalyticsWorkers = async (
   db: Kysely<DB>,
   redis: Redis,
-  options: { sweepEveryMs?: number; completeEveryMs?: number; reconcileEveryMs?: number } = {},
+  options: { sweepEveryMs?: number; completeEveryMs?: number; reconcileEveryMs?: number; sweepSettleSeconds?: number } = {},
 ) => {
   const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
   const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
@@ -172,3 +176,55 @@ export const sendConversions = async (gateway: Awaited<ReturnType<typeof startGa
 /** Resolves once `child` has exited, also when it already had (its 'exit' event is not replayed). */
 export const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))
+
+/** What a spawned service wrote, line by line; `lines()` parses each as JSON (pino), `notJson()` lists the lines that are not. */
+export type ServiceOutput = { stdout: string[]; stderr: string[]; lines: () => LogLine[]; notJson: () => string[] }
+export type LogLine = { level: number; msg: string; [field: string]: unknown }
+
+const collectLines = (stream: NodeJS.ReadableStream, into: string[]) => {
+  let partial = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop()!
+    into.push(...parts.filter((line) => line.length > 0))
+  })
+  stream.on('end', () => {
+    if (partial) into.push(partial)
+  })
+}
+
+const parsesAsJson = (line: string) => {
+  try {
+    JSON.parse(line)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** spawnService, with the service's stdout and stderr collected rather than passed through. */
+export const spawnServiceWithOutput = async (entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: ServiceOutput }> => {
+  const path = `${ROOT}${entry}`
+  if (!existsSync(path)) throw new Error(`${entry} is missing: run npm run build first`)
+  const port = await freePort()
+  const child = spawn(process.execPath, [path], {
+    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), JWT_SECRET: TEST_JWT_SECRET, ANALYTICS_PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  collectLines(child.stdout!, stdout)
+  collectLines(child.stderr!, stderr)
+  const all = () => [...stdout, ...stderr]
+  return {
+    child,
+    port,
+    output: {
+      stdout,
+      stderr,
+      lines: () => all().filter(parsesAsJson).map((line) => JSON.parse(line) as LogLine),
+      notJson: () => all().filter((line) => !parsesAsJson(line)),
+    },
+  }
+}

@@ -1,21 +1,31 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { loadEnvOrExit } from '@experiments/config'
+import { configPublisher } from '@experiments/contracts'
 import { createDb, migrateToLatest } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
 import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
 import { sql } from 'kysely'
 import { assignmentStore } from './assignments/assignment-store.js'
+import { createConfigResync } from './assignments/config-resync.js'
 import { createRebuilder } from './assignments/rebuild.js'
 import { createAssignmentDrain } from './assignments/stream-drain.js'
 import { buildHealthServer } from './health-server.js'
+import { STATEMENT_TIMEOUT_MS } from './maintenance/processor.js'
+import { createRedisRecovery, every } from './redis-recovery.js'
 import { startWorkers } from './workers.js'
 
-const REBUILD_CHECK_MS = 30_000
+/** How often a worker looks for the restore marker (a Redis that lost its data is restored within about this). */
+const RESTORE_CHECK_MS = 2000
+/** How often each experiment's Redis state (sticky map, counts, config, status) is checked against PostgreSQL. */
+const RECONCILE_MS = 10_000
 
 const env = loadEnvOrExit({ database: true })
-const db = createDb(env.DATABASE_URL)
-await migrateToLatest(db)
+// Migrations may run long; they get a connection without the statement timeout.
+const migrator = createDb(env.DATABASE_URL, { max: 1 })
+await migrateToLatest(migrator)
+await migrator.destroy()
+const db = createDb(env.DATABASE_URL, { statementTimeoutMs: STATEMENT_TIMEOUT_MS })
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'analytics' })
 
 const health = await buildHealthServer({
@@ -34,18 +44,17 @@ const drain = createAssignmentDrain({
   log,
   claimIdleMs: env.STREAM_CLAIM_IDLE_MS,
 })
-const rebuilder = createRebuilder({ redis, store, drain, log })
+const publisher = configPublisher(redis)
+const rebuilder = createRebuilder({ redis, store, drain, publisher, log })
+const resyncConfigs = createConfigResync({ redis, store, publisher, log })
 
-const checkRebuilds = () =>
-  rebuilder.rebuildMissing().catch((err) => log.warn({ err }, 'rebuild check failed'))
-await checkRebuilds()
-const rebuildTimer = setInterval(checkRebuilds, REBUILD_CHECK_MS)
 drain.start()
 const bullConnections: Redis[] = []
 const workers = await startWorkers({
   db,
   redis,
   concurrency: env.ANALYTICS_CONCURRENCY,
+  retry: { delayMs: env.ANALYTICS_RETRY_DELAY_MS, maxDelayMs: env.ANALYTICS_RETRY_MAX_DELAY_MS },
   log,
   bullConnection: () => {
     const connection = blockingRedis(env.REDIS_URL, 'analytics-bullmq')
@@ -54,9 +63,23 @@ const workers = await startWorkers({
     return connection
   },
 })
+const recovery = createRedisRecovery({ db, redis, store, rebuilder, publisher, registerSchedulers: workers.registerSchedulers, log })
+await recovery.check().catch((err) => log.warn({ err }, 'restoring Redis failed; retrying'))
+const stopChecks = [
+  every(RESTORE_CHECK_MS, recovery.check, log, 'restoring Redis'),
+  every(
+    RECONCILE_MS,
+    async () => {
+      await rebuilder.reconcile()
+      await resyncConfigs()
+    },
+    log,
+    "checking experiments' Redis state against PostgreSQL",
+  ),
+]
 
 health.addHook('onClose', async () => {
-  clearInterval(rebuildTimer)
+  for (const stop of stopChecks) stop()
   await Promise.all([drain.stop(), workers.close()])
   await Promise.all(bullConnections.map((c) => c.quit()))
   await Promise.all([db.destroy(), redis.quit()])

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run rebuild-redis -- [experimentId ...]`: rebuilds sticky assignments and participant
-// counts in Redis from PostgreSQL, for the experiments named, or for every live experiment whose
-// keys are missing.
+// counts (then config and status) in Redis from PostgreSQL, for the experiments named, or for every
+// live experiment whose Redis state lost something (the check the worker runs every 10 s).
 import { randomBytes } from 'node:crypto'
 import { loadEnvOrExit } from '@experiments/config'
+import { configPublisher } from '@experiments/contracts'
 import { createDb } from '@experiments/db'
 import { connectRedis } from '@experiments/redis'
 import pino from 'pino'
@@ -17,10 +18,10 @@ const db = createDb(env.DATABASE_URL, { max: 2 })
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'analytics-rebuild' })
 const store = assignmentStore(db)
 const drain = createAssignmentDrain({ redis, store, consumer: `rebuild-${randomBytes(3).toString('hex')}`, log })
-const rebuilder = createRebuilder({ redis, store, drain, log })
+const rebuilder = createRebuilder({ redis, store, drain, publisher: configPublisher(redis), log })
 try {
   const ids = process.argv.slice(2)
-  if (ids.length === 0) console.log(`rebuilt: ${(await rebuilder.rebuildMissing()).join(', ') || 'nothing was missing'}`)
+  if (ids.length === 0) console.log(`rebuilt: ${(await rebuilder.reconcile({ force: true })).join(', ') || 'nothing was missing'}`)
   for (const id of ids) console.log(`${id}: ${(await rebuilder.rebuild(id)) ? 'rebuilt' : 'skipped (another rebuild holds the lock)'}`)
 } finally {
   await Promise.all([db.destroy(), redis.quit()])

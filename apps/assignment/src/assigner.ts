@@ -3,7 +3,7 @@ import { ExperimentNotFound } from '@experiments/http'
 import type { AssignmentView } from '@experiments/schemas'
 import { evaluateConditions, type ConditionObject } from '@experiments/targeting'
 import type { AssignScript, ScriptCall, ScriptOutcome } from './assign-script.js'
-import type { CachedExperiment, ConfigCache } from './config-cache.js'
+import { redisRestoring, type CachedExperiment, type ConfigCache } from './config-cache.js'
 
 type Deps = { cache: ConfigCache; script: AssignScript; now?: () => number }
 type Attributes = Record<string, unknown>
@@ -32,9 +32,16 @@ const plan = (experiment: CachedExperiment, userId: string, attributes: Attribut
   return { experiment, call: { experimentId: config.id, userId, position, variantId: chosen.id } }
 }
 
-/** The answer for what the script did: a recorded variant wins; a refusal says why. */
+/**
+ * The answer for what the script did: a recorded variant wins; a refusal says why. No status key
+ * for an experiment that can assign means Redis lost it: the analytics worker is restoring it from
+ * PostgreSQL, and until then a user's recorded variant is not known here.
+ */
 const resolve = (experiment: CachedExperiment, userId: string, outcome: ScriptOutcome): AssignmentView => {
   const { id } = experiment.config
+  if (outcome.kind === 'refused' && outcome.status === '') {
+    throw redisRestoring(`the state of experiment ${id}`)
+  }
   if (outcome.kind === 'refused') return answer(id, userId, null, outcome.status === 'stopped' ? 'enrollment_closed' : 'not_running')
   return answer(id, userId, experiment.storedVariant(outcome.stored) ?? null, outcome.kind)
 }

@@ -3,6 +3,7 @@ import { bucketRangesFromSplits, type BucketRange } from '@experiments/bucketing
 import type { Redis } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import { Value } from 'typebox/value'
+import { ServiceUnavailable } from '@experiments/http'
 
 type VariantView = { id: string; name: string; flowId: string | null; config: Record<string, unknown> }
 
@@ -19,6 +20,11 @@ const POSITION = /^\d+$/
 
 const NEGATIVE_TTL_MS = 1000
 const NEGATIVE_MAX = 10_000
+const RESTORING_RETRY_AFTER_SECONDS = 2
+
+/** The answer while the analytics worker restores what Redis lost from PostgreSQL: retry shortly. */
+export const redisRestoring = (what: string) =>
+  new ServiceUnavailable(`${what}: Redis lost it and is being restored from PostgreSQL; retry in ${RESTORING_RETRY_AFTER_SECONDS} s`, RESTORING_RETRY_AFTER_SECONDS)
 
 const prepare = (config: AssignmentConfig): CachedExperiment => {
   const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
@@ -40,13 +46,6 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
   const byId = new Map<string, CachedExperiment>()
   const byTenant = new Map<string, Map<string, CachedExperiment>>()
   const unknownUntil = new Map<string, number>()
-
-  const remove = (id: string) => {
-    const current = byId.get(id)
-    if (!current) return
-    byId.delete(id)
-    byTenant.get(current.config.tenantId)?.delete(id)
-  }
 
   const parse = (id: string, json: string): AssignmentConfig | undefined => {
     try {
@@ -70,17 +69,28 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
     tenantExperiments.set(config.id, prepared)
   }
 
+  // Experiments are never deleted, so a config missing from Redis was lost with Redis's data: the
+  // one in memory stays until the analytics worker has put it back.
   const refresh = async (id: string) => {
     const json = await redis.hget(redisKeys.configs, id)
     const config = json === null ? undefined : parse(id, json)
     if (config) put(config)
-    else remove(id)
-    return config ? byId.get(id) : undefined
+    return byId.get(id)
+  }
+
+  /** Unknown here; a 503 rather than a 404 while Redis is being restored, when it may be one of those it lost. */
+  const unknown = async (id: string) => {
+    if (!(await redis.exists(redisKeys.restored))) {
+      throw redisRestoring(`experiment ${id} is not known here, and may be among what Redis lost`)
+    }
+    if (unknownUntil.size >= NEGATIVE_MAX) unknownUntil.clear()
+    unknownUntil.set(id, Date.now() + NEGATIVE_TTL_MS)
+    return undefined
   }
 
   const reloadAll = async () => {
-    const seen = new Set<string>()
     let cursor = '0'
+    let seen = 0
     do {
       const [next, entries] = await redis.hscan(redisKeys.configs, cursor, 'COUNT', 500)
       cursor = next
@@ -88,12 +98,11 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
         const config = parse(entries[i]!, entries[i + 1]!)
         if (config) {
           put(config)
-          seen.add(config.id)
+          seen++
         }
       }
     } while (cursor !== '0')
-    for (const id of [...byId.keys()]) if (!seen.has(id)) remove(id)
-    log.info({ experiments: byId.size }, 'assignment configs loaded')
+    log.info({ experiments: seen, held: byId.size }, 'assignment configs loaded')
   }
 
   subscriber.on('message', (_channel: string, id: string) => {
@@ -122,12 +131,7 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
       if (cached) return cached
       const until = unknownUntil.get(id)
       if (until !== undefined && until > Date.now()) return undefined
-      const fetched = await refresh(id)
-      if (!fetched) {
-        if (unknownUntil.size >= NEGATIVE_MAX) unknownUntil.clear()
-        unknownUntil.set(id, Date.now() + NEGATIVE_TTL_MS)
-      }
-      return fetched
+      return (await refresh(id)) ?? unknown(id)
     },
     /** Running and stopped experiments of a tenant: those that can answer with a variant. */
     liveOf: (tenantId: string): CachedExperiment[] => {

@@ -21,6 +21,16 @@ export const configPublisher = (redis: Redis) => ({
     }
     await redis.publish(CONFIG_CHANNEL, config.id)
   },
+  /**
+   * Puts back a config that Redis lost, from PostgreSQL: the config entry and the status key are
+   * written only where missing, so a gateway's newer publication made meanwhile is never undone.
+   */
+  restore: async (config: AssignmentConfig) => {
+    if (config.status === 'running') await redis.sadd(redisKeys.streams, config.id)
+    await redis.hsetnx(redisKeys.configs, config.id, JSON.stringify(config))
+    await redis.set(redisKeys.status(config.id), config.status, 'NX')
+    await redis.publish(CONFIG_CHANNEL, config.id)
+  },
 })
 export type ConfigPublisher = ReturnType<typeof configPublisher>
 

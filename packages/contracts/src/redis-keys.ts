@@ -19,6 +19,15 @@ export const redisKeys = {
   configs: 'experiments:configs',
   /** Set of experiment ids whose assignment stream may still hold entries to drain. */
   streams: 'experiments:streams',
+  /**
+   * String set by the analytics worker once Redis holds what the services need (configs, sticky
+   * maps, counts, job schedulers). Missing means Redis lost its data, or was never set up: the
+   * worker restores everything from PostgreSQL, and the assignment service answers 503, not 404,
+   * for an experiment it cannot find meanwhile.
+   */
+  restored: 'experiments:restored',
+  /** String held by the analytics worker that is restoring Redis after a loss. */
+  restoring: 'experiments:restoring',
 } as const
 
 /** Pub/sub channel on which the gateway announces the id of an experiment whose config changed. */

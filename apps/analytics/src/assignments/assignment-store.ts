@@ -1,4 +1,4 @@
-import type { DB } from '@experiments/db'
+import { assignmentConfigOf, type DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 import { reattribute } from '../conversions/conversion-store.js'
 
@@ -43,11 +43,36 @@ export const assignmentStore = (db: Kysely<DB>) => ({
         limit ${limit}`.execute(db)
     ).rows,
 
-  liveExperimentIds: async () =>
-    (await db.selectFrom('experiments').select('id').where('status', 'in', ['running', 'stopped']).execute()).map((r) => r.id),
+  /** Running and stopped experiments, each with its participants as PostgreSQL has them. */
+  liveParticipants: async () =>
+    (
+      await sql<{ id: string; participants: number }>`
+        select e.id, coalesce(sum(p.participants), 0)::int as participants
+        from experiments e left join variant_participants p on p.experiment_id = e.id
+        where e.status in ('running', 'stopped')
+        group by e.id`.execute(db)
+    ).rows,
 
-  statusOf: async (experimentId: string) =>
-    (await db.selectFrom('experiments').select('status').where('id', '=', experimentId).executeTakeFirst())?.status,
+  /** Drafts and running and stopped experiments: those whose status may still change. */
+  unfinishedStatuses: () =>
+    db.selectFrom('experiments').select(['id', 'status', 'updated_at']).where('status', 'in', ['draft', 'running', 'stopped']).execute(),
+
+  /** Experiments that cannot assign (draft, completed, archived), in id order, a page at a time. */
+  idleExperimentsAfter: (afterId: string, limit: number) =>
+    db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('status', 'not in', ['running', 'stopped'])
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute(),
+
+  /** The assignment config PostgreSQL holds for the experiment, or undefined when it does not exist. */
+  configOf: async (experimentId: string) => {
+    const row = await db.selectFrom('experiments').selectAll().where('id', '=', experimentId).executeTakeFirst()
+    return row && assignmentConfigOf(db, row)
+  },
 })
 export type AssignmentStore = ReturnType<typeof assignmentStore>
 

@@ -47,6 +47,22 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
     groupsReady.add(stream)
   }
 
+  /**
+   * Runs `read` on the stream's consumer group, creating the group first. A group Redis lost with
+   * its data (NOGROUP) is created again and the read retried once.
+   */
+  const withGroup = async <T>(stream: string, read: () => Promise<T>): Promise<T> => {
+    await ensureGroup(stream)
+    try {
+      return await read()
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOGROUP')) throw error
+      groupsReady.delete(stream)
+      await ensureGroup(stream)
+      return read()
+    }
+  }
+
   const persist = async (experimentId: string, stream: string, entries: StreamEntry[]) => {
     if (entries.length === 0) return 0
     await store.record(entries.map(([, fields]) => fieldsToAssignment(experimentId, fields)))
@@ -59,29 +75,29 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
   /** Stores one batch of an experiment's stream: entries abandoned by dead consumers first, then new ones. */
   const drainOnce = async (experimentId: string): Promise<number> => {
     const stream = redisKeys.assignmentStream(experimentId)
-    await ensureGroup(stream)
-    const [, claimed] = (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, claimIdleMs, '0', 'COUNT', batchSize)) as [
-      string,
-      StreamEntry[],
-    ]
+    const [, claimed] = await withGroup(
+      stream,
+      async () => (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, claimIdleMs, '0', 'COUNT', batchSize)) as [string, StreamEntry[]],
+    )
     const fromClaim = await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))
     if (fromClaim > 0) return fromClaim
-    const read = (await redis.xreadgroup('GROUP', ASSIGNMENT_STREAM_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', stream, '>')) as
-      | [string, StreamEntry[]][]
-      | null
+    const read = await withGroup(
+      stream,
+      async () =>
+        (await redis.xreadgroup('GROUP', ASSIGNMENT_STREAM_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', stream, '>')) as [string, StreamEntry[]][] | null,
+    )
     return persist(experimentId, stream, read?.[0]?.[1] ?? [])
   }
 
   /** Drains everything the stream holds now, including this consumer's own pending entries. */
   const drainFully = async (experimentId: string) => {
     const stream = redisKeys.assignmentStream(experimentId)
-    await ensureGroup(stream)
     let total = 0
     for (;;) {
-      const [, claimed] = (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, 0, '0', 'COUNT', batchSize)) as [
-        string,
-        StreamEntry[],
-      ]
+      const [, claimed] = await withGroup(
+        stream,
+        async () => (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, 0, '0', 'COUNT', batchSize)) as [string, StreamEntry[]],
+      )
       const n = (await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))) + (await drainOnce(experimentId))
       total += n
       if (n === 0) return total
