@@ -51,29 +51,35 @@ describe('the analytics worker away', () => {
   it(`attributes every conversion of just-assigned users after the worker was killed and away ${AWAY_MS / 1000} s`, async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const first = await worker()
-    // The race, forced: a lock on a table that both the drain's re-attribution and the conversions'
-    // statement write makes them queue; released, they run overlapping, each in a snapshot taken
-    // before the other committed, so conversions stay waiting with their users' assignments stored.
+    // One conversion of a user never assigned: the experiment's row of waiting conversions exists.
+    const [nobody] = events(experiment.id, ['nobody'])
+    expect((await sendConversions(gateway, tenant, [nobody!])).status).toBe(202)
+    await eventually(async () => (await attributions(experiment.id)).not_assigned === 1, 10_000, 'the first waiting conversion')
+    // The race, forced: with that row locked, a statement storing waiting conversions takes its
+    // snapshot, inserts them and then waits for the row, uncommitted, while the drain stores and
+    // commits the users' assignments without seeing them. Released, they commit as waiting.
     let release!: () => void
     const released = new Promise<void>((resolve) => (release = resolve))
     let locked!: () => void
     const lockTaken = new Promise<void>((resolve) => (locked = resolve))
     const lock = db.transaction().execute(async (trx) => {
-      await sql`lock table unattributed_aggregates in exclusive mode`.execute(trx)
+      await sql`select 1 from unattributed_aggregates where experiment_id = ${experiment.id} for update`.execute(trx)
       locked()
       await released
     })
     await lockTaken
-    const users = Array.from({ length: 300 }, (_, i) => `away-${i}`)
-    const sent: string[] = []
-    await inParallel(users, 15, async (user) => {
+    const users = Array.from({ length: 40 }, (_, i) => `away-${i}`)
+    const sent: string[] = [nobody!.eventId]
+    await inParallel(users, 10, async (user) => {
       await assign(replica, tenant, experiment.id, user)
       const batch = events(experiment.id, [user, user])
-      const { status } = await sendConversions(gateway, tenant, batch)
-      expect(status).toBe(202)
+      expect((await sendConversions(gateway, tenant, batch)).status).toBe(202)
       sent.push(...batch.map((e) => e.eventId))
     })
-    await new Promise((r) => setTimeout(r, 1500))
+    const drained = async () =>
+      (await db.selectFrom('assignments').select('user_id').where('experiment_id', '=', experiment.id).execute()).length === users.length
+    // Well within the worker's statement timeout, so the waiting statement is not cancelled.
+    await eventually(drained, 5000, 'the drain to store every assignment')
     release()
     await lock
     await eventually(async () => Object.values(await attributions(experiment.id)).reduce((a, b) => a + b, 0) === sent.length, 20_000, 'every event stored')
@@ -88,7 +94,7 @@ describe('the analytics worker away', () => {
     await new Promise((r) => setTimeout(r, AWAY_MS))
     const second = await worker()
     try {
-      await eventually(async () => (await attributions(experiment.id)).attributed === sent.length, 60_000, 'every event to be attributed').catch(async (error) => {
+      await eventually(async () => (await attributions(experiment.id)).attributed === sent.length - 1, 60_000, 'every event of an assigned user to be attributed').catch(async (error) => {
         throw new Error(`${(error as Error).message}: ${JSON.stringify(await attributions(experiment.id))} of ${sent.length}`)
       })
       // Each in the variant of its user's assignment, and counted there once.
@@ -97,9 +103,10 @@ describe('the analytics worker away', () => {
         where c.tenant_id = ${tenant} and c.experiment_id = ${experiment.id} and c.variant_id is distinct from a.variant_id`.execute(db)
       expect(misplaced.rows[0]!.n).toBe(0)
       const counted = await sql<{ events: number }>`select coalesce(sum(events), 0)::int as events from metric_aggregates where experiment_id = ${experiment.id}`.execute(db)
-      expect(counted.rows[0]!.events).toBe(sent.length)
+      expect(counted.rows[0]!.events).toBe(sent.length - 1)
+      // Only the never-assigned user's conversion still waits.
       const waiting = await sql<{ n: number }>`select coalesce(sum(not_assigned), 0)::int as n from unattributed_aggregates where experiment_id = ${experiment.id}`.execute(db)
-      expect(waiting.rows[0]!.n).toBe(0)
+      expect(waiting.rows[0]!.n).toBe(1)
     } finally {
       second.child.kill('SIGTERM')
       await exited(second.child)
