@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Where `npm start` keeps its development state: the git-ignored .data folder at the repo root. */
-export const DATA_DIR = fileURLToPath(new URL('../../../.data/', import.meta.url))
+/**
+ * Where `npm start` keeps its development state (with a trailing slash): the git-ignored .data
+ * folder at the repo root, or DEVSTACK_DATA_DIR (tests point it at a folder of their own).
+ */
+export const DATA_DIR = process.env.DEVSTACK_DATA_DIR
+  ? join(resolve(process.env.DEVSTACK_DATA_DIR), '/')
+  : fileURLToPath(new URL('../../../.data/', import.meta.url))
 const SECRET_FILE = `${DATA_DIR}dev-jwt-secret`
 
 /** The development JWT secret made by an earlier `npm start`, if any. */

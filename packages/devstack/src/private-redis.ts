@@ -12,27 +12,41 @@ export const hasRedisServer = () => spawnSync('redis-server', ['--version'], { s
 
 /**
  * Spawns a redis-server for this process alone on `port`, with its files in `dir`. With
- * `appendOnly`, every write is logged to disk (fsync each second), as queued events need.
+ * `appendOnly`, every write is logged to disk (fsync each second), as queued events need. With
+ * `detached`, it runs in a process group of its own, so a terminal's Ctrl-C reaches only the
+ * caller, which stops it when its clients are done.
  */
-export const startPrivateRedis = async ({ dir, port, appendOnly }: { dir: string; port: number; appendOnly: boolean }): Promise<RunningRedis> => {
+export const startPrivateRedis = async ({
+  dir,
+  port,
+  appendOnly,
+  detached = false,
+}: {
+  dir: string
+  port: number
+  appendOnly: boolean
+  detached?: boolean
+}): Promise<RunningRedis> => {
   if (!hasRedisServer()) throw new Error(REDIS_INSTALL_HINT)
   mkdirSync(dir, { recursive: true })
   const child = spawn(
     'redis-server',
     ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', appendOnly ? 'yes' : 'no'],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached },
   )
   const url = `redis://127.0.0.1:${port}`
-  await waitForRedis(url)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      await exited
-    },
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
   }
+  try {
+    await waitForRedis(url)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { url, pid: child.pid!, stop }
 }
 
 const waitForRedis = async (url: string, timeoutMs = 10_000) => {

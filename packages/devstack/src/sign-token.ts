@@ -13,7 +13,9 @@ export const signToken = (secret: string, { tenantId, scope, sub, ttlSeconds }: 
   return `${header}.${payload}.${signature}`
 }
 
-export const ALL_SCOPES = 'experiments:read experiments:write assignments:write events:write'
+/** The scopes the services check (the same list as SCOPES in @experiments/http, which a test pins). */
+export const KNOWN_SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write'] as const
+export const ALL_SCOPES = KNOWN_SCOPES.join(' ')
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 

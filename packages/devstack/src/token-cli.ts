@@ -1,31 +1,51 @@
 #!/usr/bin/env node
-// `npm run token -- --tenant acme --scope "experiments:read experiments:write" --ttl 1h`
+// `npm run -s token -- --tenant acme --scope "experiments:read experiments:write" --ttl 1h`
 import { parseArgs } from 'node:util'
 import { readDevSecret } from './dev-secret.js'
-import { ALL_SCOPES, parseTtl, signToken } from './sign-token.js'
+import { ALL_SCOPES, KNOWN_SCOPES, parseTtl, signToken } from './sign-token.js'
 
-const usage = 'usage: npm run token -- --tenant <id> [--scope "<scopes>"] [--ttl 1h] [--sub <subject>]'
+const usage = 'usage: npm run -s token -- --tenant <id> [--scope "<scopes>"] [--ttl 1h] [--sub <subject>]'
+
+/** A mistake in the command line: one line on stderr, exit code 2. */
+class UsageError extends Error {}
+
+
+const parseCommandLine = () => {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      options: {
+        tenant: { type: 'string' },
+        scope: { type: 'string', default: ALL_SCOPES },
+        ttl: { type: 'string', default: '1h' },
+        sub: { type: 'string' },
+      },
+    }))
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; ${usage}`)
+  }
+  if (!values.tenant) throw new UsageError(`--tenant is required; ${usage}`)
+  const scopes = values.scope.split(/\s+/).filter(Boolean)
+  // A misspelt scope would sign a token that the endpoints it was meant for answer with 403.
+  const unknown = scopes.filter((scope) => !(KNOWN_SCOPES as readonly string[]).includes(scope))
+  if (unknown.length) {
+    throw new UsageError(`unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; valid scopes: ${ALL_SCOPES}`)
+  }
+  let ttlSeconds
+  try {
+    ttlSeconds = parseTtl(values.ttl)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  return { tenantId: values.tenant, scope: scopes.join(' '), ttlSeconds, ...(values.sub ? { sub: values.sub } : {}) }
+}
 
 try {
-  const { values } = parseArgs({
-    options: {
-      tenant: { type: 'string' },
-      scope: { type: 'string', default: ALL_SCOPES },
-      ttl: { type: 'string', default: '1h' },
-      sub: { type: 'string' },
-    },
-  })
-  if (!values.tenant) throw new Error('--tenant is required')
+  const claims = parseCommandLine()
   const secret = process.env.JWT_SECRET || readDevSecret()
   if (!secret) throw new Error('JWT_SECRET is not set and no dev secret exists yet (npm start makes one)')
-  const token = signToken(secret, {
-    tenantId: values.tenant,
-    scope: values.scope,
-    ttlSeconds: parseTtl(values.ttl),
-    ...(values.sub ? { sub: values.sub } : {}),
-  })
-  console.log(token)
+  console.log(signToken(secret, claims))
 } catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`)
-  process.exit(2)
+  console.error((error as Error).message)
+  process.exit(error instanceof UsageError ? 2 : 1)
 }
