@@ -1,11 +1,9 @@
-import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, QUEUE_PREFIX, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
 import { connectRedis, type Redis } from '@experiments/redis'
-import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { reconcileBacklog } from '../../apps/analytics/src/maintenance/backlog-reconcile.js'
 import { aTenant } from '../../test-support/tokens.js'
 import { connectDb, eventually, events, runningExperiment, sendConversions, startAnalyticsWorkers, startGateway } from './system.js'
 
@@ -13,7 +11,6 @@ import { connectDb, eventually, events, runningExperiment, sendConversions, star
 let db: Kysely<DB>
 let redisServer: RunningRedis
 let redis: Redis
-let queue: Queue
 const tenant = aTenant()
 
 beforeAll(async () => {
@@ -21,29 +18,11 @@ beforeAll(async () => {
   const dir = new URL(`../../.data/test-redis-backlog-${process.pid}`, import.meta.url).pathname
   redisServer = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
   redis = await connectRedis(redisServer.url)
-  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
 })
 afterAll(async () => {
-  await queue.close()
   redis.disconnect()
   await redisServer.stop()
   await db.destroy()
-})
-
-it('clears a backlog count that no pending job accounts for, and leaves it while jobs are pending', async () => {
-  // Events counted by a gateway that died before adding their job.
-  await redis.set(CONVERSION_BACKLOG_KEY, 700)
-  expect(await reconcileBacklog(queue, redis)).toBe(700)
-  expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe('0')
-
-  // A waiting job (no worker runs on this Redis yet): its events are real backlog.
-  const job = toConversionJob(tenant, events('exp_pending', ['u1', 'u2', 'u3']), { metric: 'conversion', value: 1, timestamp: new Date().toISOString() })
-  await queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
-  await redis.set(CONVERSION_BACKLOG_KEY, 3)
-  expect(await reconcileBacklog(queue, redis)).toBeNull()
-  expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe('3')
-  await queue.drain()
-  await redis.set(CONVERSION_BACKLOG_KEY, 0)
 })
 
 it('lifts a 429 left by a lost batch once the analytics workers find the queue empty', async () => {

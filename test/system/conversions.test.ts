@@ -1,8 +1,6 @@
-import { conversionColumns, QUEUE, QUEUE_PREFIX, toConversionJob, type ConversionColumns } from '@experiments/contracts'
+import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import { analyzeExperiment } from '@experiments/stats'
 import { Queue } from 'bullmq'
-import { recordConversions } from '../../apps/analytics/src/conversions/conversion-store.js'
-import { sweepWaitingConversions } from '../../apps/analytics/src/conversions/reattribution-sweep.js'
 import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
@@ -11,6 +9,7 @@ import { aTenant, bearer } from '../../test-support/tokens.js'
 import {
   analytics,
   assign,
+  callGateway,
   connect,
   connectDb,
   eventually,
@@ -46,10 +45,7 @@ afterAll(async () => {
   redis.disconnect()
 })
 
-const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const response = await gateway.inject({ method, url, headers: bearer(tenant), ...(payload ? { payload } : {}) })
-  return { status: response.statusCode, body: response.json() }
-}
+const api = (method: 'GET' | 'POST', url: string, payload?: object) => callGateway(gateway, tenant, method, url, payload)
 const stored = async (eventIds: string[]) =>
   (await db.selectFrom('conversions').select('event_id').where('tenant_id', '=', tenant).where('event_id', 'in', eventIds).execute()).length
 
@@ -233,38 +229,5 @@ describe('conversions through the system', () => {
     } finally {
       await maintenance.close()
     }
-  })
-
-  it('the sweep attributes a conversion stored in a transaction that overlapped its assignment\'s (the race), once that transaction has ended', async () => {
-    const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const [event] = events(experiment.id, ['racer'])
-    const variantId = experiment.variants[0]!.id
-    const job = { tenantId: tenant, events: toConversionJob(tenant, [event!], { metric: 'conversion', value: 1, timestamp: new Date().toISOString() }) }
-    const attribution = async () =>
-      (await db.selectFrom('conversions').select('attribution').where('tenant_id', '=', tenant).where('event_id', '=', event!.eventId).executeTakeFirst())?.attribution
-    // The race for real: the conversion's transaction stores it as not assigned and stays open while
-    // the drain's transaction stores the assignment and re-attributes; neither sees the other.
-    let commit!: () => void
-    const held = new Promise<void>((resolve) => (commit = resolve))
-    let stored!: () => void
-    const insertedInOpenTransaction = new Promise<void>((resolve) => (stored = resolve))
-    const conversion = db.transaction().execute(async (trx) => {
-      await recordConversions(trx, [{ tenantId: tenant, events: conversionColumns(job.events) as ConversionColumns }])
-      stored()
-      await held
-    })
-    await insertedInOpenTransaction
-    await analytics(db, redis).store.record([{ experimentId: experiment.id, userId: 'racer', variantId, assignedAt: new Date(Date.now() - 60_000) }])
-    // Swept while the conversion's transaction is open: the sweep must not pass it by.
-    await sweepWaitingConversions(db, { settleSeconds: 0 })
-    commit()
-    await conversion
-    expect(await attribution()).toBe('not_assigned')
-
-    await sweepWaitingConversions(db, { settleSeconds: 0 })
-    expect(await attribution()).toBe('attributed')
-    const { body } = await api('GET', `/api/experiments/${experiment.id}/results`)
-    expect(body.data.variants[0].results).toEqual([{ metric: 'conversion', conversions: 1, events: 1, totalValue: 1 }])
-    expect(body.data.unattributed).toEqual([{ metric: 'conversion', notAssigned: 0, beforeAssignment: 0 }])
   })
 })

@@ -139,6 +139,45 @@ describe('POST /api/conversions', () => {
     expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe(backlog)
   })
 
+  it('answers a batch with problems of every kind with one 400 listing all of them, by event', async () => {
+    const before = await queued()
+    const future = new Date(Date.now() + 600_000).toISOString()
+    const [good, badMetric, futureTimestamp, unknown, both] = events(experimentId, ['a', 'b', 'c', 'd', 'e'])
+    const batch = [
+      good!,
+      { ...badMetric, metric: 'Purchase' },
+      { ...futureTimestamp, timestamp: future },
+      { ...unknown, experimentId: 'exp_unknown' },
+      { ...both, value: 'three', timestamp: 'yesterday' },
+    ]
+    const { status, body } = await sendConversions(gateway, tenant, batch)
+    expect(status).toBe(400)
+    expect(body.error.code).toBe('VALIDATION_FAILED')
+    expect(body.error.details.map((d: { index: number; path: string }) => [d.index, d.path])).toEqual([
+      [1, '/events/1/metric'],
+      [2, '/events/2/timestamp'],
+      [3, '/events/3/experimentId'],
+      [4, '/events/4/value'],
+      [4, '/events/4/timestamp'],
+    ])
+    expect(body.error.details[1].message).toBe('timestamp is more than 5 minutes in the future')
+    expect(body.error.details[2].message).toBe('experiment exp_unknown does not exist')
+    expect(body.error.message.split('; ')).toHaveLength(5)
+    expect(await queued()).toBe(before)
+  })
+
+  it('lists the timestamp problems of a batch for the experiment of the path beside its schema problems', async () => {
+    const [first, second] = events(experimentId, ['a', 'b']).map(({ experimentId: _, ...event }) => event)
+    const response = await gateway.inject({
+      method: 'POST',
+      url: `/api/experiments/${experimentId}/conversions`,
+      headers: bearer(tenant, 'events:write'),
+      payload: { events: [{ ...first, metric: '' }, { ...second, timestamp: '2025-02-29T00:00:00Z' }] },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/events/0/metric', '/events/1/timestamp'])
+  })
+
   it("rejects events for another tenant's experiment as unknown", async () => {
     const other = aTenant()
     const theirs = await runningExperiment(gateway, other, [50, 50])

@@ -1,37 +1,31 @@
 /**
  * The whole system in one test process, the way the services meet in production: the gateway and
- * assignment replicas over HTTP (inject), the analytics drain on the same PostgreSQL and Redis.
+ * assignment replicas over HTTP (inject), the analytics drain and workers on the same PostgreSQL and
+ * Redis, and the services' built entry points as processes of their own. The apps are reached through
+ * their public entry points only. What the analytics worker's own tests share with these scenarios
+ * lives in test-support/ and is re-exported here, so a scenario imports its helpers from one module.
  */
-import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createDb, type DB } from '@experiments/db'
 import { freePort } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
-import type { Kysely } from 'kysely'
-import pino from 'pino'
-import { buildApp as buildAssignment } from '../../apps/assignment/src/app.js'
-import { assignmentStore } from '../../apps/analytics/src/assignments/assignment-store.js'
-import { createRebuilder } from '../../apps/analytics/src/assignments/rebuild.js'
-import { configPublisher } from '@experiments/contracts'
-import { createAssignmentDrain } from '../../apps/analytics/src/assignments/stream-drain.js'
-import { buildApp as buildGateway } from '../../apps/gateway/src/app.js'
-import { startWorkers } from '../../apps/analytics/src/workers.js'
-import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
+import { connectRedis } from '@experiments/redis'
+import { buildApp as buildAssignment } from '../../apps/assignment/src/index.js'
+import { testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
 import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
+import type { startGateway } from '../../test-support/services.js'
 
-const silent = pino({ level: 'silent' })
-
-export const connectDb = () => createDb(testDatabaseUrl(), { max: 5 })
-export const connect = () => connectRedis(testRedisUrl())
-
-/** A gateway on the test database; its BullMQ event connections close with it. */
-export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {
-  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
-  const app = await buildGateway({ db, redis, blockingRedis: blocking.create, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent', ...(limits ? { limits } : {}) })
-  app.addHook('onClose', async () => blocking.closeAll())
-  return app
-}
+export { connect, connectDb } from '../../test-support/connections.js'
+export { assignAnHourAgo, conversionTotals, events } from '../../test-support/conversions.js'
+export { eventually } from '../../test-support/eventually.js'
+export {
+  analytics,
+  callGateway,
+  loggedAnalyticsWorkers,
+  runningExperiment,
+  startAnalyticsWorkers,
+  startGateway,
+  unreachableDb,
+} from '../../test-support/services.js'
 
 export type Replica = Awaited<ReturnType<typeof startReplica>>
 
@@ -93,28 +87,6 @@ export const inParallel = async <T, R>(items: T[], width: number, task: (item: T
   return results
 }
 
-/** Creates and starts an experiment through the gateway; returns it. */
-export const runningExperiment = async (gateway: Awaited<ReturnType<typeof startGateway>>, tenant: string, splits: number[], extra: object = {}) => {
-  const created = await gateway.inject({
-    method: 'POST',
-    url: '/api/experiments',
-    headers: bearer(tenant),
-    payload: { name: `split ${splits.join('/')}`, variants: splits.map((s, i) => ({ name: `V${i}`, splitPercentage: s })), ...extra },
-  })
-  if (created.statusCode !== 201) throw new Error(`create failed: ${created.body}`)
-  const { id } = created.json().data
-  const started = await gateway.inject({ method: 'POST', url: `/api/experiments/${id}/start`, headers: bearer(tenant) })
-  if (started.statusCode !== 200) throw new Error(`start failed: ${started.body}`)
-  return started.json().data as { id: string; variants: { id: string; splitPercentage: number }[] }
-}
-
-/** The analytics side, in process: the stream drain and the rebuilder. */
-export const analytics = (db: Kysely<DB>, redis: Redis) => {
-  const store = assignmentStore(db)
-  const drain = createAssignmentDrain({ redis, store, consumer: `test-${randomBytes(3).toString('hex')}`, log: silent, claimIdleMs: 500 })
-  return { store, drain, rebuilder: createRebuilder({ redis, store, drain, publisher: configPublisher(redis), log: silent, graceMs: 10 }) }
-}
-
 const ROOT = new URL('../../', import.meta.url).pathname
 
 /** Runs a built service entry point (npm run build first) as its own process. */
@@ -136,37 +108,6 @@ export const spawnService = async (entry: string, env: Record<string, string>): 
   })
   return { child, port }
 }
-
-/** Polls `probe` until it returns true or `timeoutMs` passes. */
-export const eventually = async (probe: () => Promise<boolean>, timeoutMs: number, what: string) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await probe()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
-
-/** The analytics BullMQ workers, in process, on the test database and the Redis of `redis`. */
-export const startAnalyticsWorkers = async (
-  db: Kysely<DB>,
-  redis: Redis,
-  options: { sweepEveryMs?: number; completeEveryMs?: number; reconcileEveryMs?: number; sweepSettleSeconds?: number } = {},
-) => {
-  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
-  const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
-  return {
-    close: async () => {
-      await workers.close()
-      blocking.closeAll()
-    },
-  }
-}
-
-let eventCounter = 0
-/** Conversion events with fresh eventIds. */
-export const events = (experimentId: string, users: string[], extra: object = {}) =>
-  users.map((userId) => ({ eventId: `evt-${process.pid}-${eventCounter++}`, experimentId, userId, ...extra }))
 
 export const sendConversions = async (gateway: Awaited<ReturnType<typeof startGateway>>, tenant: string, batch: object[]) => {
   const response = await gateway.inject({ method: 'POST', url: '/api/conversions', headers: bearer(tenant, 'events:write'), payload: { events: batch } })

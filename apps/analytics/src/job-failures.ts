@@ -1,4 +1,4 @@
-import { failureCodeOf, JOB_FAILURE, QUEUE } from '@experiments/contracts'
+import { jobFailureOf, QUEUE } from '@experiments/contracts'
 import { isDependencyUnavailable } from '@experiments/http'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
@@ -74,9 +74,9 @@ export const logJobFailure = (
     return
   }
   if (queue === QUEUE.computeResults) {
-    const code = failureCodeOf(err.message)
-    if (code === JOB_FAILURE.invalidStatsInput) log.info(context, 'compute-results refused its input; the caller is answered 400')
-    else if (code === JOB_FAILURE.serviceUnavailable) log.warn(context, 'compute-results failed: a dependency is unavailable; the caller is answered 503')
+    const code = jobFailureOf(err.message)?.code
+    if (code === 'VALIDATION_FAILED') log.info(context, 'compute-results refused its input; the caller is answered 400')
+    else if (code === 'SERVICE_UNAVAILABLE') log.warn(context, 'compute-results failed: a dependency is unavailable; the caller is answered 503')
     else if (permanent) log.error(context, 'compute-results failed in a way no retry fixes')
     else log.warn(context, 'compute-results failed; the caller may retry')
     return
@@ -85,7 +85,7 @@ export const logJobFailure = (
   if (permanent) {
     log.error({ ...context, reason: err.message }, 'job failed for good: retrying cannot succeed; it stays in the failed set for a person to look at')
   } else if (outOfAttempts) {
-    // Only a job queued with a limited number of attempts (an earlier release's options) gets here.
+    // A job added with fewer attempts than CONVERSION_JOB_OPTIONS gives (by hand, say) can run out of them.
     log.error({ ...context, reason: err.message }, 'job failed for good: out of attempts; it stays in the failed set for retrying by hand')
   } else {
     // A job retried for an hour fails about 60 times: its first failure is logged with the stack, the others with the reason.

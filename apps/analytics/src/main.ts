@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { loadEnvOrExit } from '@experiments/config'
 import { configPublisher } from '@experiments/contracts'
-import { createDb, migrateToLatest } from '@experiments/db'
+import { createDb, migrateOrExit } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
 import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
 import { sql } from 'kysely'
@@ -21,10 +21,10 @@ const RESTORE_CHECK_MS = 2000
 const RECONCILE_MS = 10_000
 
 const env = loadEnvOrExit({ database: true })
-// Migrations may run long; they get a connection without the statement timeout.
-const migrator = createDb(env.DATABASE_URL, { max: 1 })
-await migrateToLatest(migrator)
-await migrator.destroy()
+// Migrations may run long; they get a connection without the statement timeout. PostgreSQL
+// unreachable (or a migration failing) is one line naming DATABASE_URL's host and exit 1: the
+// orchestrator restarts the worker with its own backoff.
+await migrateOrExit('analytics', env.DATABASE_URL)
 const db = createDb(env.DATABASE_URL, { statementTimeoutMs: STATEMENT_TIMEOUT_MS })
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'analytics' })
 

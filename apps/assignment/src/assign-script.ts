@@ -15,7 +15,7 @@ declare module 'ioredis' {
 
 /** The variant the hash chose: its position in the experiment's variants (what the sticky map stores) and id. */
 export type ScriptCall = { experimentId: string; userId: string; position: number; variantId: string }
-/** `stored` is the sticky map's value: a variant position, or a variant id in maps of earlier releases. */
+/** `stored` is the sticky map's value: the variant's position. */
 export type ScriptOutcome =
   | { kind: 'existing' | 'assigned'; stored: string }
   | { kind: 'refused'; status: string }
@@ -38,8 +38,8 @@ const toOutcome = ([code, value]: [number, string]): ScriptOutcome =>
 
 /**
  * Loads assign.lua into the client as `assignOnce` (sent by SHA, re-sent in full after a Redis
- * restart). The calls of one event-loop turn leave in one socket write (see coalescedWrites): the
- * write per call was the largest single cost of the service under load.
+ * restart). The calls of one event-loop turn leave in one socket write (see coalescedWrites): under
+ * load a replica then makes one system call, and Redis one read, for many requests, not one each.
  */
 export const defineAssignScript = (redis: Redis) => {
   redis.defineCommand('assignOnce', { numberOfKeys: 4, lua })

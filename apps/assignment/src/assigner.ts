@@ -1,5 +1,5 @@
 import { variantIndexFor } from '@experiments/bucketing'
-import { ExperimentNotFound } from '@experiments/http'
+import { ExperimentNotFound, isLive } from '@experiments/contracts'
 import type { AssignmentView } from '@experiments/schemas'
 import { evaluateConditions, type ConditionObject } from '@experiments/targeting'
 import type { AssignScript, ScriptCall, ScriptOutcome } from './assign-script.js'
@@ -21,7 +21,7 @@ const answer = (experimentId: string, userId: string, variant: AssignmentView['v
 /** Status and audience first (no Redis), then the deterministic hash. */
 const plan = (experiment: CachedExperiment, userId: string, attributes: Attributes): Plan => {
   const { config } = experiment
-  if (config.status !== 'running' && config.status !== 'stopped') return { answer: answer(config.id, userId, null, 'not_running') }
+  if (!isLive(config.status)) return { answer: answer(config.id, userId, null, 'not_running') }
   // The gateway validated the conditions before publishing them.
   if (config.audience && !evaluateConditions(config.audience.conditions as ConditionObject, attributes)) {
     return { answer: answer(config.id, userId, null, 'audience_mismatch') }

@@ -1,9 +1,8 @@
-import { AssignmentConfig, CONFIG_CHANNEL, redisKeys } from '@experiments/contracts'
+import { AssignmentConfig, CONFIG_CHANNEL, isLive, redisKeys, ServiceUnavailable } from '@experiments/contracts'
 import { bucketRangesFromSplits, type BucketRange } from '@experiments/bucketing'
 import type { Redis } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import { Value } from 'typebox/value'
-import { ServiceUnavailable } from '@experiments/http'
 
 type VariantView = { id: string; name: string; flowId: string | null; config: Record<string, unknown> }
 
@@ -12,7 +11,7 @@ export type CachedExperiment = {
   config: AssignmentConfig
   ranges: BucketRange[]
   variants: VariantView[]
-  /** The variant a sticky map value names: a position, or a variant id (maps of earlier releases). */
+  /** The variant a sticky map value (a variant's position) names. */
   storedVariant: (stored: string) => VariantView | undefined
 }
 
@@ -28,12 +27,11 @@ export const redisRestoring = (what: string) =>
 
 const prepare = (config: AssignmentConfig): CachedExperiment => {
   const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
-  const variantsById = new Map(variants.map((v) => [v.id, v]))
   return {
     config,
     ranges: bucketRangesFromSplits(config.variants.map((v) => v.splitPercentage)),
     variants,
-    storedVariant: (stored) => (POSITION.test(stored) ? variants[Number(stored)] : variantsById.get(stored)),
+    storedVariant: (stored) => (POSITION.test(stored) ? variants[Number(stored)] : undefined),
   }
 }
 
@@ -137,7 +135,7 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
     liveOf: (tenantId: string): CachedExperiment[] => {
       const live: CachedExperiment[] = []
       for (const experiment of byTenant.get(tenantId)?.values() ?? []) {
-        if (experiment.config.status === 'running' || experiment.config.status === 'stopped') live.push(experiment)
+        if (isLive(experiment.config.status)) live.push(experiment)
       }
       return live
     },

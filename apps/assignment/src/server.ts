@@ -4,8 +4,8 @@ import { connectRedis } from '@experiments/redis'
 import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ jwt: true })
-// No auto-pipelining: it defers every command a tick, which cost ~15 µs per request in the benchmark;
-// assign-script.ts coalesces the writes of each event-loop turn instead.
+// No auto-pipelining: it defers every command to the next tick, on every request;
+// assign-script.ts coalesces the writes of each event-loop turn instead, without the delay.
 // Every command of a request is bounded: a stalled Redis answers 503, not a hung request. The
 // subscriber has no timeout: it waits for announcements, not answers.
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'assignment', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })

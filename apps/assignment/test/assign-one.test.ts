@@ -41,16 +41,6 @@ describe('POST /api/experiments/:id/assignments', () => {
     expect(again.body.data).toMatchObject({ reason: 'existing', variant: { id: other.id } })
   })
 
-  it('honours a sticky map entry that holds a variant id, as earlier releases wrote them', async () => {
-    const config = aConfig(tenant)
-    await publish(svc.redis, config)
-    const { body } = await assign(config.id, { userId: 'from-before' })
-    const other = config.variants.find((v) => v.id !== body.data.variant.id)!
-    await svc.redis.hset(redisKeys.assignments(config.id), 'from-before', other.id)
-    const again = await assign(config.id, { userId: 'from-before' })
-    expect(again.body.data).toMatchObject({ reason: 'existing', variant: { id: other.id, name: other.name } })
-  })
-
   it('answers enrollment_closed for new users of a stopped experiment, existing users keep their variant', async () => {
     const config = aConfig(tenant)
     await publish(svc.redis, config)

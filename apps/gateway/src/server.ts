@@ -1,12 +1,14 @@
 import { loadEnvOrExit } from '@experiments/config'
-import { createDb, migrateToLatest } from '@experiments/db'
+import { createDb, migrateOrExit } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
 import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
 import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ database: true, jwt: true })
+// PostgreSQL unreachable (or a migration failing) is one line naming DATABASE_URL's host and exit 1:
+// the orchestrator restarts the gateway with its own backoff.
+await migrateOrExit('gateway', env.DATABASE_URL)
 const db = createDb(env.DATABASE_URL)
-await migrateToLatest(db)
 // Every command of a request is bounded: a stalled Redis answers 503, not a hung request.
 const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
 const blocking: Redis[] = []

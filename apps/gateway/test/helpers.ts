@@ -2,9 +2,13 @@ import { createDb, type DB } from '@experiments/db'
 import { connectRedis, type Redis } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll } from 'vitest'
-import { bearer, TEST_JWT_SECRET } from '../../../test-support/tokens.js'
+import { call } from '../../../test-support/calls.js'
+import { TEST_JWT_SECRET } from '../../../test-support/tokens.js'
 import { buildApp } from '../src/app.js'
 import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../../test-support/context.js'
+
+/** Calls the gateway as a tenant (the helper every service's tests share). */
+export { call }
 
 export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis; blockingRedis: () => Redis }
 
@@ -44,26 +48,6 @@ export const anExperimentBody = (overrides: Record<string, unknown> = {}) => ({
   ],
   ...overrides,
 })
-
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-
-/** Calls the gateway as `tenant` (all scopes unless `scope` is given) and returns status and parsed body. */
-export const call = async (
-  gw: TestGateway,
-  method: Method,
-  url: string,
-  tenant: string,
-  payload?: unknown,
-  scope?: string,
-) => {
-  const response = await gw.app.inject({
-    method,
-    url,
-    headers: bearer(tenant, scope),
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  })
-  return { status: response.statusCode, body: response.body ? response.json() : undefined, headers: response.headers }
-}
 
 /** Creates an experiment for `tenant` and returns it as the API shows it. */
 export const createExperiment = async (gw: TestGateway, tenant: string, overrides: Record<string, unknown> = {}) => {

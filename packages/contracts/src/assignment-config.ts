@@ -1,4 +1,6 @@
 import { Type, type Static } from 'typebox'
+import { EXPERIMENT_STATUSES } from './experiment.js'
+import { literalUnion } from './literal-union.js'
 
 /**
  * What the assignment service needs to know about one experiment, as the gateway publishes it on
@@ -9,13 +11,7 @@ export const AssignmentConfig = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
   seed: Type.String(),
-  status: Type.Union([
-    Type.Literal('draft'),
-    Type.Literal('running'),
-    Type.Literal('stopped'),
-    Type.Literal('completed'),
-    Type.Literal('archived'),
-  ]),
+  status: literalUnion(EXPERIMENT_STATUSES),
   variants: Type.Array(
     Type.Object({
       id: Type.String(),

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { AssignmentConfig } from './assignment-config.js'
+import type { FinalStatus } from './experiment.js'
 import { CONFIG_CHANNEL, redisKeys } from './redis-keys.js'
 
 /**
@@ -39,6 +40,6 @@ export const finalConfig = (experiment: {
   id: string
   tenantId: string
   seed: string
-  status: 'completed' | 'archived'
+  status: FinalStatus
   version: number
 }): AssignmentConfig => ({ ...experiment, variants: [], audience: null })

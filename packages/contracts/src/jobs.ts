@@ -1,9 +1,10 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { METRIC_PATTERN } from './experiment.js'
 
-// The fields of a conversion event, as both job formats carry them.
+// The fields of a conversion event, as a job carries them.
 const EventId = Type.String({ minLength: 1, maxLength: 128 })
 const Id = Type.String({ minLength: 1 })
-const Metric = Type.String({ pattern: '^[a-z0-9_.-]{1,64}$' })
+const Metric = Type.String({ pattern: METRIC_PATTERN })
 /** ISO-8601, checked by the gateway. */
 const Timestamp = Type.String()
 
@@ -13,7 +14,8 @@ const Column = <T extends TSchema>(item: T) => Type.Union([item, Type.Array(item
 /**
  * A `conversions` job: one accepted request batch, validated, defaults applied, column by column.
  * Columns, with a single value where all events share it, keep the JSON that the gateway writes,
- * Redis stores and the worker reads at about a third of one object per event.
+ * Redis stores and the worker reads much smaller than one object per event: a batch's events
+ * usually share their experiment, metric and timestamp.
  */
 export const ConversionJob = Type.Object({
   tenantId: Id,
@@ -25,18 +27,6 @@ export const ConversionJob = Type.Object({
   timestamps: Column(Timestamp),
 })
 export type ConversionJob = Static<typeof ConversionJob>
-
-/**
- * A `conversions` job as gateways before the column format wrote it: one object per event. Workers
- * still store it, so jobs queued across an upgrade are not lost.
- */
-export const ConversionJobPerEvent = Type.Object({
-  tenantId: Id,
-  events: Type.Array(Type.Object({ eventId: EventId, experimentId: Id, userId: Id, metric: Metric, value: Type.Number(), timestamp: Timestamp }), {
-    minItems: 1,
-  }),
-})
-export type ConversionJobPerEvent = Static<typeof ConversionJobPerEvent>
 
 /** A job's events as full columns, one value per event in every one. */
 export type ConversionColumns = {

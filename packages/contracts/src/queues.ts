@@ -1,3 +1,5 @@
+import { isErrorCode, type ErrorCode } from './errors.js'
+
 /**
  * BullMQ queue names. The prefix carries a hash tag so that every key of every queue lands in one
  * Redis Cluster slot, as BullMQ requires on a cluster.
@@ -28,25 +30,20 @@ export const CONVERSION_JOB_OPTIONS = {
 } as const
 
 /**
- * Codes a failed job's reason starts with (`SERVICE_UNAVAILABLE: PostgreSQL …`): BullMQ carries
- * only the reason's text from the worker to the process waiting on the job, and the gateway answers
- * by the code (compute-requester.ts), never by the wording.
+ * A failed job's reason carries the error's code at its start (`SERVICE_UNAVAILABLE: PostgreSQL …`):
+ * BullMQ carries only the reason's text from the worker to the process waiting on the job, so an
+ * error stays a code across processes and the gateway answers by it (compute-requester.ts), never
+ * by the wording. @example codedFailure('SERVICE_UNAVAILABLE', 'PostgreSQL could not be reached')
  */
-export const JOB_FAILURE = {
-  /** A dependency (PostgreSQL, Redis) could not be reached: the caller may retry shortly. */
-  serviceUnavailable: 'SERVICE_UNAVAILABLE',
-  /** The statistics refused the job's input: the caller's request is wrong. */
-  invalidStatsInput: 'INVALID_STATS_INPUT',
-} as const
-export type JobFailureCode = (typeof JOB_FAILURE)[keyof typeof JOB_FAILURE]
+export const codedFailure = (code: ErrorCode, message: string) => `${code}: ${message}`
 
-const FAILURE_CODES = new Set<string>(Object.values(JOB_FAILURE))
-
-/** A failed job's reason carrying `code`. @example codedFailure(JOB_FAILURE.serviceUnavailable, 'PostgreSQL could not be reached') */
-export const codedFailure = (code: JobFailureCode, message: string) => `${code}: ${message}`
-
-/** The code a failed job's reason starts with (see codedFailure), or undefined for a reason without one. */
-export const failureCodeOf = (reason: string): JobFailureCode | undefined => {
-  const code = reason.slice(0, reason.indexOf(': '))
-  return FAILURE_CODES.has(code) ? (code as JobFailureCode) : undefined
+/**
+ * The code and message of a failed job's reason (see codedFailure), or undefined for a reason that
+ * does not start with a known code.
+ */
+export const jobFailureOf = (reason: string): { code: ErrorCode; message: string } | undefined => {
+  const end = reason.indexOf(': ')
+  if (end < 0) return undefined
+  const text = reason.slice(0, end)
+  return isErrorCode(text) ? { code: text, message: reason.slice(end + 2) } : undefined
 }

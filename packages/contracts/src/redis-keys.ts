@@ -7,7 +7,7 @@
 export const redisKeys = {
   /** String: the experiment's lifecycle status; the assignment script enrolls only while it reads `running`. */
   status: (experimentId: string) => `exp:{${experimentId}}:status`,
-  /** Hash userId → the variant's position (0, 1, …; earlier releases wrote the variant id): sticky assignments. */
+  /** Hash userId → the variant's position (0, 1, …): sticky assignments. */
   assignments: (experimentId: string) => `exp:{${experimentId}}:assignments`,
   /** Hash variantId → participant count. */
   counts: (experimentId: string) => `exp:{${experimentId}}:counts`,

@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest'
-import { codedFailure, CONVERSION_JOB_OPTIONS, failureCodeOf, JOB_FAILURE } from '../src/index.js'
+import { codedFailure, CONVERSION_JOB_OPTIONS, jobFailureOf } from '../src/index.js'
 
 describe('a failed job\'s reason', () => {
-  it('starts with the code the gateway answers by', () => {
-    const reason = codedFailure(JOB_FAILURE.serviceUnavailable, 'connect ECONNREFUSED 127.0.0.1:5432')
+  it('starts with the error code the gateway answers by', () => {
+    const reason = codedFailure('SERVICE_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:5432')
     expect(reason).toBe('SERVICE_UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:5432')
-    expect(failureCodeOf(reason)).toBe('SERVICE_UNAVAILABLE')
-    expect(failureCodeOf(codedFailure(JOB_FAILURE.invalidStatsInput, 'Invalid statistics input: / must be an object'))).toBe('INVALID_STATS_INPUT')
+    expect(jobFailureOf(reason)).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'connect ECONNREFUSED 127.0.0.1:5432' })
+    expect(jobFailureOf(codedFailure('VALIDATION_FAILED', 'Invalid statistics input: / must be an object'))).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid statistics input: / must be an object',
+    })
   })
 
   it('has no code when it does not start with a known one', () => {
-    expect(failureCodeOf('connect ECONNREFUSED 127.0.0.1:5432')).toBeUndefined()
-    expect(failureCodeOf('SOMETHING_ELSE: no')).toBeUndefined()
-    expect(failureCodeOf('the SERVICE_UNAVAILABLE: inside')).toBeUndefined()
-    expect(failureCodeOf('')).toBeUndefined()
+    expect(jobFailureOf('connect ECONNREFUSED 127.0.0.1:5432')).toBeUndefined()
+    expect(jobFailureOf('SOMETHING_ELSE: no')).toBeUndefined()
+    expect(jobFailureOf('constructor: no')).toBeUndefined()
+    expect(jobFailureOf('the SERVICE_UNAVAILABLE: inside')).toBeUndefined()
+    expect(jobFailureOf('SERVICE_UNAVAILABLE')).toBeUndefined()
+    expect(jobFailureOf('')).toBeUndefined()
   })
 })
 

@@ -1,4 +1,4 @@
-import { finalConfig, type AssignmentConfig } from '@experiments/contracts'
+import { finalConfig, isFinal, type AssignmentConfig } from '@experiments/contracts'
 import type { Kysely } from 'kysely'
 import type { DB, ExperimentRow } from './types.js'
 
@@ -9,7 +9,7 @@ import type { DB, ExperimentRow } from './types.js'
  */
 export const assignmentConfigOf = async (db: Kysely<DB>, row: ExperimentRow): Promise<AssignmentConfig> => {
   const version = row.updated_at.getTime()
-  if (row.status === 'completed' || row.status === 'archived') {
+  if (isFinal(row.status)) {
     return finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: row.status, version })
   }
   const [variants, audience] = await Promise.all([

@@ -2,6 +2,7 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL.
 import { createDb } from './connect.js'
 import { migrateToLatest } from './migrate.js'
+import { postgresFailure } from './startup.js'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -13,7 +14,7 @@ try {
   const results = await migrateToLatest(db)
   console.log(results.length ? results.map((r) => `applied ${r.migrationName}`).join('\n') : 'database is up to date')
 } catch (error) {
-  console.error((error as Error).message)
+  console.error(`cannot migrate: ${postgresFailure(url, error)}`)
   process.exitCode = 1
 } finally {
   await db.destroy()

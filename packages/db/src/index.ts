@@ -1,4 +1,5 @@
 export { createDb } from './connect.js'
 export { migrateToLatest } from './migrate.js'
+export { databaseTarget, migrateOrExit, postgresFailure } from './startup.js'
 export { assignmentConfigOf } from './assignment-configs.js'
 export type * from './types.js'

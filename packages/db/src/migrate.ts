@@ -10,9 +10,9 @@ export const migrateToLatest = async (db: Kysely<any>): Promise<MigrationResult[
   const { error, results = [] } = await migrator.migrateToLatest()
   if (error) {
     const failed = results.find((r) => r.status === 'Error')
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
-      cause: error,
-    })
+    // No migration failed: PostgreSQL could not be reached, or the lock or the migrations table could not be had.
+    if (!failed) throw error
+    throw new Error(`migration ${failed.migrationName} failed: ${String((error as Error).message ?? error)}`, { cause: error })
   }
   return results
 }

@@ -1,9 +1,8 @@
+import type { ExperimentStatus } from '@experiments/contracts'
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type Json<T> = ColumnType<T, string, string>
-
-export type ExperimentStatus = 'draft' | 'running' | 'stopped' | 'completed' | 'archived'
 
 export interface AudiencesTable {
   id: string

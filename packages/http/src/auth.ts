@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto'
 import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { Forbidden, Unauthorized } from './errors.js'
+import { Forbidden, Unauthorized } from '@experiments/contracts'
 import { isStorableText } from './unstorable-text.js'
 import { verifiedTokens } from './verified-tokens.js'
 
@@ -29,6 +29,12 @@ declare module 'fastify' {
     requireScope: (scope: Scope) => onRequestHookHandler
   }
 }
+
+/** The OpenAPI security scheme of the bearer token (create-app.ts declares it). */
+const BEARER_SCHEME = 'bearerAuth'
+
+/** The scope each requireScope hook checks, for the OpenAPI operations of the routes it guards. */
+const scopeOf = new WeakMap<object, Scope>()
 
 export type AuthOptions = { jwtSecret?: string | undefined; jwtPublicKey?: string | undefined }
 
@@ -80,8 +86,23 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, options) => {
     if (header) verified.set(header, request.user)
   }
 
-  app.decorate('requireScope', (scope: Scope) => async (request: FastifyRequest, _reply: FastifyReply) => {
-    await verify(request)
-    if (!request.user.scopes.has(scope)) throw new Forbidden(`this token lacks the scope ${scope}`)
+  app.decorate('requireScope', (scope: Scope) => {
+    const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
+      await verify(request)
+      if (!request.user.scopes.has(scope)) throw new Forbidden(`this token lacks the scope ${scope}`)
+    }
+    scopeOf.set(hook, scope)
+    return hook
+  })
+  // A route's OpenAPI operation names the scope its onRequest hook checks, so the two cannot disagree.
+  app.addHook('onRoute', (route) => {
+    const scopes = [route.onRequest ?? []].flat().flatMap((hook) => scopeOf.get(hook) ?? [])
+    if (scopes.length === 0) return
+    const needs = `Needs a bearer token with the scope ${scopes.map((s) => `\`${s}\``).join(' and ')}.`
+    route.schema = {
+      ...route.schema,
+      security: [{ [BEARER_SCHEME]: scopes }],
+      description: route.schema?.description ? `${route.schema.description}\n\n${needs}` : needs,
+    }
   })
 })

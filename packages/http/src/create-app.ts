@@ -3,8 +3,9 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
+import { UnsupportedMediaType, ValidationFailed } from '@experiments/contracts'
+import { clientErrorHandler } from './client-error.js'
 import { errorHandler, send } from './error-handler.js'
-import { UnsupportedMediaType, ValidationFailed } from './errors.js'
 import { RequestLinesAtDebug } from './request-log-lines.js'
 import { mayHoldUnstorableText, unstorableTextDetails } from './unstorable-text.js'
 import { AJV_OPTIONS } from './validation.js'
@@ -49,6 +50,8 @@ export const createHttpApp = async (options: HttpAppOptions) => {
           : 'the URL is malformed (invalid percent-encoding)'
       return send(reply.header('x-request-id', request.id), request, 'VALIDATION_FAILED', message)
     },
+    // Requests Node's HTTP parser refuses (a header value with a line break) get the envelope too.
+    clientErrorHandler,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, itemIndex, MAX_DETAILS, statusOf, type ErrorCode, type ErrorDetail } from './errors.js'
+import { AppError, type ErrorCode, type ErrorDetail } from '@experiments/contracts'
+import { itemIndex, MAX_DETAILS, statusOf } from './errors.js'
+import { foldAllowedValues, type AjvValidationError } from './allowed-values.js'
 import { unavailableMessage } from './unavailable.js'
-import { MORE_INVALID_ITEMS } from './validation.js'
+import { CHECKED_PROBLEM, MORE_INVALID_ITEMS } from './validation.js'
 
 type Envelope = { error: { code: ErrorCode; message: string; details?: ErrorDetail[] }; requestId: string }
 
@@ -45,13 +47,15 @@ const validationDetails = (errors: AjvError[], validationContext: FastifyError['
     if (v.keyword === 'required') path += `/${String(v.params.missingProperty)}`
     const field = path.replace(/^\//, '') || context || 'body'
     const message =
-      v.keyword === 'additionalProperties'
-        ? `unknown field "${String(v.params.additionalProperty)}"`
-        : v.keyword === 'required'
-          ? `${field} is required`
-          : v.keyword === 'pattern' && v.parentSchema?.description
-            ? `${field} ${v.parentSchema.description}`
-            : `${field} ${v.message ?? 'is invalid'}`
+      v.keyword === CHECKED_PROBLEM
+        ? (v.message ?? `${field} is invalid`)
+        : v.keyword === 'additionalProperties'
+          ? `unknown field "${String(v.params.additionalProperty)}"`
+          : v.keyword === 'required'
+            ? `${field} is required`
+            : v.keyword === 'pattern' && v.parentSchema?.description
+              ? `${field} ${v.parentSchema.description}`
+              : `${field} ${v.message ?? 'is invalid'}`
     return { path: path || '/', message, in: validationContext ?? 'body', ...itemIndex(path) }
   })
 }
@@ -70,13 +74,15 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
       const { message, details } = capped(error.message, error.details)
-      return send(reply, request, error.code, message, details, error.headers)
+      const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) }
+      return send(reply, request, error.code, message, details, headers)
     }
     if (error.validation) {
-      // A batch validator that stopped listing problems counts the items it only checked (validation.ts).
+      // A batch validator that stopped listing problems counts the items it only checked (MORE_INVALID_ITEMS).
       const more = error.validation.find((v) => v.keyword === MORE_INVALID_ITEMS)
-      const listed = more ? error.validation.filter((v) => v !== more) : error.validation
-      const all = validationDetails(listed as unknown as AjvError[], error.validationContext)
+      // A value outside a fixed set is one problem naming the allowed values, not one per value.
+      const listed = foldAllowedValues((more ? error.validation.filter((v) => v !== more) : error.validation) as unknown as AjvValidationError[])
+      const all = validationDetails(listed, error.validationContext)
       const total = listed.length + (more ? Number(more.params.count) : 0)
       const { message, details } = capped(all.map((d) => d.message).join('; '), all, total, more !== undefined)
       return send(reply, request, 'VALIDATION_FAILED', message, details)

@@ -20,8 +20,8 @@ const ReadyView = Type.Object({
 
 /** GET /health (the process is alive) and GET /ready (its dependencies answer), both without auth (`security: []` in OpenAPI). */
 export const healthRoutes = async (app: FastifyInstance, { checks }: { checks: ReadinessCheck[] }) => {
-  app.get('/health', { schema: { tags: ['health'], security: [], response: { 200: HealthView } } }, async () => ({ status: 'ok' as const }))
-  app.get('/ready', { schema: { tags: ['health'], security: [], response: { 200: ReadyView, 503: ReadyView } } }, async (_request, reply) => {
+  app.get('/health', { schema: { summary: 'Liveness: the process answers (no token)', tags: ['health'], security: [], response: { 200: HealthView } } }, async () => ({ status: 'ok' as const }))
+  app.get('/ready', { schema: { summary: 'Readiness: every dependency answers within 2 s, else 503 (no token)', tags: ['health'], security: [], response: { 200: ReadyView, 503: ReadyView } } }, async (_request, reply) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {

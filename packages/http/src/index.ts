@@ -4,5 +4,6 @@ export { auth, SCOPES, type Scope, type Principal, type AuthOptions } from './au
 export { healthRoutes, type ReadinessCheck } from './health.js'
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './create-app.js'
 export { listenUntilSignalled } from './listen.js'
-export { absentBodyAsEmpty, AJV_OPTIONS, batchValidator } from './validation.js'
+export { absentBodyAsEmpty, AJV_OPTIONS, CHECKED_PROBLEM, MORE_INVALID_ITEMS } from './validation.js'
 export { isDependencyUnavailable } from './unavailable.js'
+export { bodilessInDocs } from './openapi.js'

@@ -2,10 +2,9 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
 /**
  * Fastify's two lines per request ("incoming request", "request completed") at debug level
- * instead of info; errors keep their level. At LOG_LEVEL=info they cost the assignment service
- * about 40 % of its CPU per request (bench/assignment.ts: 121 against 67–84 µs), a price the hot
- * routes cannot pay by default; the ingress in front logs requests anyway. LOG_LEVEL=debug brings
- * them back.
+ * instead of info; errors keep their level. Serializing and writing two log lines costs more than
+ * the whole work of a hot route such as an assignment, a price those routes cannot pay by default;
+ * the ingress in front logs requests anyway. LOG_LEVEL=debug brings them back.
  */
 export class RequestLinesAtDebug extends LogController {
   override incomingRequest(request: FastifyRequest) {

@@ -1,4 +1,5 @@
-import { itemIndex, type ErrorDetail } from './errors.js'
+import type { ErrorDetail } from '@experiments/contracts'
+import { itemIndex } from './errors.js'
 
 const NUL = '\u0000'
 /** An unpaired UTF-16 surrogate: not Unicode, so UTF-8 (Redis, PostgreSQL) turns it into U+FFFD. */

@@ -1,3 +1,4 @@
+import { ASSIGNMENT_REASONS, literalUnion } from '@experiments/contracts'
 import { Type, type Static } from 'typebox'
 import { JsonObject } from './common.js'
 
@@ -23,9 +24,6 @@ export const AssignManyBody = Type.Object(
 )
 export type AssignManyBody = Static<typeof AssignManyBody>
 
-export const ASSIGNMENT_REASONS = ['assigned', 'existing', 'audience_mismatch', 'enrollment_closed', 'not_running'] as const
-export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number]
-
 export const AssignmentView = Type.Object({
   experimentId: Type.String(),
   userId: Type.String(),
@@ -38,12 +36,6 @@ export const AssignmentView = Type.Object({
     }),
     Type.Null(),
   ]),
-  reason: Type.Union([
-    Type.Literal('assigned'),
-    Type.Literal('existing'),
-    Type.Literal('audience_mismatch'),
-    Type.Literal('enrollment_closed'),
-    Type.Literal('not_running'),
-  ]),
+  reason: literalUnion(ASSIGNMENT_REASONS),
 })
 export type AssignmentView = Static<typeof AssignmentView>

@@ -1,3 +1,4 @@
+import { METRIC_PATTERN } from '@experiments/contracts'
 import { Type, type Static } from 'typebox'
 import { MAX_USER_ID_LENGTH } from './assignments.js'
 
@@ -13,7 +14,6 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 export const MAX_ABS_VALUE = 1e15
 export const MAX_ID_LENGTH = 128
 export const MAX_TIMESTAMP_LENGTH = 40
-export const METRIC_PATTERN = '^[a-z0-9_.-]{1,64}$'
 
 const eventFields = {
   eventId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),

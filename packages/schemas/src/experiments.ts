@@ -1,16 +1,9 @@
+import { EXPERIMENT_STATUSES, literalUnion } from '@experiments/contracts'
 import { Type, type Static } from 'typebox'
 import { JsonObject, NullableString, Timestamp } from './common.js'
 import { PageQuery } from './envelopes.js'
 
-export const EXPERIMENT_STATUSES = ['draft', 'running', 'stopped', 'completed', 'archived'] as const
-export type ExperimentStatusName = (typeof EXPERIMENT_STATUSES)[number]
-export const ExperimentStatus = Type.Union([
-  Type.Literal('draft'),
-  Type.Literal('running'),
-  Type.Literal('stopped'),
-  Type.Literal('completed'),
-  Type.Literal('archived'),
-])
+export const ExperimentStatus = literalUnion(EXPERIMENT_STATUSES)
 
 export const MIN_VARIANTS = 2
 export const MAX_VARIANTS = 20

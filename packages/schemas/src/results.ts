@@ -1,9 +1,8 @@
+import { METRIC_PATTERN } from '@experiments/contracts'
 import { Type, type Static } from 'typebox'
 import { JsonObject, Timestamp } from './common.js'
 import { ExperimentStatus } from './experiments.js'
 import { PageQuery } from './envelopes.js'
-
-export const DEFAULT_METRIC = 'conversion'
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()])
 const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2 })
@@ -34,7 +33,7 @@ export const RawResultsView = Type.Object({
 
 export const ComputeResultsBody = Type.Object(
   {
-    metric: Type.Optional(Type.String({ pattern: '^[a-z0-9_.-]{1,64}$', description: 'must be a metric name' })),
+    metric: Type.Optional(Type.String({ pattern: METRIC_PATTERN, description: 'must be a metric name' })),
     confidenceLevel: Type.Optional(Type.Number({ minimum: 0.8, maximum: 0.999 })),
     controlVariantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },

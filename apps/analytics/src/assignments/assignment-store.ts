@@ -1,3 +1,4 @@
+import { FINAL_STATUSES, LIVE_STATUSES } from '@experiments/contracts'
 import { assignmentConfigOf, type DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 import { reattribute } from '../conversions/conversion-store.js'
@@ -49,20 +50,20 @@ export const assignmentStore = (db: Kysely<DB>) => ({
       await sql<{ id: string; participants: number }>`
         select e.id, coalesce(sum(p.participants), 0)::int as participants
         from experiments e left join variant_participants p on p.experiment_id = e.id
-        where e.status in ('running', 'stopped')
+        where e.status in (${sql.join(LIVE_STATUSES)})
         group by e.id`.execute(db)
     ).rows,
 
   /** Drafts and running and stopped experiments: those whose status may still change. */
   unfinishedStatuses: () =>
-    db.selectFrom('experiments').select(['id', 'status', 'updated_at']).where('status', 'in', ['draft', 'running', 'stopped']).execute(),
+    db.selectFrom('experiments').select(['id', 'status', 'updated_at']).where('status', 'not in', FINAL_STATUSES).execute(),
 
   /** Experiments that cannot assign (draft, completed, archived), in id order, a page at a time. */
   idleExperimentsAfter: (afterId: string, limit: number) =>
     db
       .selectFrom('experiments')
       .selectAll()
-      .where('status', 'not in', ['running', 'stopped'])
+      .where('status', 'not in', LIVE_STATUSES)
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { redisKeys, type ConfigPublisher } from '@experiments/contracts'
+import { isFinal, redisKeys, type ConfigPublisher } from '@experiments/contracts'
 import type { Redis } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Result } from 'ioredis'
@@ -40,7 +40,7 @@ type Deps = {
  * lost nothing the sticky map holds at least `participants` users and the counts add up to its size.
  */
 const problemOf = (participants: number, [status, users, counted, locked]: [string, number, number, number], hasConfig: boolean) => {
-  if (locked || status === 'completed' || status === 'archived') return undefined
+  if (locked || isFinal(status)) return undefined
   if (status === '') return 'its status key is missing'
   if (!hasConfig) return 'its config is missing'
   if (users < participants) return `its sticky map holds ${users} users, PostgreSQL ${participants}`

@@ -1,4 +1,4 @@
-import { ASSIGNMENT_STREAM_GROUP, redisKeys } from '@experiments/contracts'
+import { ASSIGNMENT_STREAM_GROUP, isFinal, redisKeys } from '@experiments/contracts'
 import type { Redis } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AssignmentStore, NewAssignment } from './assignment-store.js'
@@ -112,7 +112,7 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
   const retireIfDone = async (experimentId: string) => {
     const status = await redis.get(redisKeys.status(experimentId))
     // Not "unless running": the gateway registers the stream just before the status turns running.
-    if (status !== 'completed' && status !== 'archived') return
+    if (status === null || !isFinal(status)) return
     if ((await redis.xlen(redisKeys.assignmentStream(experimentId))) > 0) return
     await redis.del(redisKeys.assignments(experimentId), redisKeys.counts(experimentId), redisKeys.assignmentStream(experimentId))
     await redis.srem(redisKeys.streams, experimentId)

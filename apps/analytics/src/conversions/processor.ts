@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, ConversionJob, conversionColumns, ConversionJobPerEvent, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_BACKLOG_KEY, ConversionJob, conversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { coalescedWrites, type Redis } from '@experiments/redis'
 import type { Result } from 'ioredis'
@@ -23,17 +23,13 @@ declare module 'ioredis' {
     takeOffBacklog(counted: string, backlog: string, ttlSeconds: number, events: number): Result<number | null, Context>
   }
 }
-// Compiled once: checking a 100-event job with the interpreter cost about 1 ms, a third of the worker's time.
+// Compiled once: every job is checked on the worker's hot path, and interpreting the schema anew
+// for each value of a job was a large part of the worker's time.
 const conversionJob = Compile(ConversionJob)
-const conversionJobPerEvent = Compile(ConversionJobPerEvent)
 
-/** The job in the column format; one queued by an older gateway (one object per event) is converted. */
-const asColumnJob = (data: unknown): ConversionJob => {
+/** The job's data, checked: a malformed job can never be stored, so it fails for good. */
+const checkedJob = (data: unknown): ConversionJob => {
   if (conversionJob.Check(data)) return data
-  if (conversionJobPerEvent.Check(data)) {
-    const [first] = data.events // every event carries every field, so the defaults are never used
-    return toConversionJob(data.tenantId, data.events, { metric: first!.metric, value: first!.value, timestamp: first!.timestamp })
-  }
   const problem = conversionJob.Errors(data)[0]
   throw new UnrecoverableError(`malformed conversions job: ${problem?.instancePath} ${problem?.message}`)
 }
@@ -63,7 +59,8 @@ const PARALLEL_STATEMENTS = 2
 /**
  * Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter.
  * Jobs processed at the same time (the worker's concurrency) are stored together, one statement per
- * group (see groupCommit): per-statement costs were a third of PostgreSQL's time per event.
+ * group (see groupCommit): each statement has a cost of its own (planning, a round trip, a commit),
+ * which a statement of many jobs' events pays once.
  */
 export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) => {
   deps.redis.defineCommand('takeOffBacklog', { numberOfKeys: 2, lua: TAKE_OFF_BACKLOG_LUA })
@@ -76,7 +73,7 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
     parallel: PARALLEL_STATEMENTS,
   })
   const processJob = async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
-    const data = asColumnJob(job.data)
+    const data = checkedJob(job.data)
     const { tenantId } = data
     const columns = conversionColumns(data)
     if ('mismatch' in columns) throw new UnrecoverableError(`malformed conversions job: ${columns.mismatch}`)

@@ -1,10 +1,7 @@
-import { finalConfig, type ConfigPublisher } from '@experiments/contracts'
+import { DEFAULT_CONFIDENCE_LEVEL, DEFAULT_METRIC, finalConfig, TRANSITIONS, type ConfigPublisher } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 import { computeResults } from '../results/compute.js'
-
-const DEFAULT_METRIC = 'conversion'
-const DEFAULT_CONFIDENCE = 0.95
 
 /**
  * Completes every running or stopped experiment whose endDate has passed: one conditional UPDATE
@@ -12,24 +9,25 @@ const DEFAULT_CONFIDENCE = 0.95
  * final snapshot of the default metric.
  */
 export const completeEndedExperiments = async ({ db, publisher }: { db: Kysely<DB>; publisher: ConfigPublisher }) => {
+  const { from, to } = TRANSITIONS.complete
   // Published before commit, as the gateway does: if Redis is unreachable, nothing changes.
   const ended = await db.transaction().execute(async (trx) => {
     const rows = await trx
       .updateTable('experiments')
-      .set({ status: 'completed', updated_at: sql`now()` })
-      .where('status', 'in', ['running', 'stopped'])
+      .set({ status: to, updated_at: sql`now()` })
+      .where('status', 'in', from)
       .where('end_date', '<=', sql<Date>`now()`)
       .returningAll()
       .execute()
     for (const row of rows) {
       await publisher.publish(
-        finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: 'completed', version: row.updated_at.getTime() }),
+        finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: to, version: row.updated_at.getTime() }),
       )
     }
     return rows
   })
   for (const row of ended) {
-    await computeResults(db, { experimentId: row.id, metric: DEFAULT_METRIC, confidenceLevel: DEFAULT_CONFIDENCE, controlVariantId: null })
+    await computeResults(db, { experimentId: row.id, metric: DEFAULT_METRIC, confidenceLevel: DEFAULT_CONFIDENCE_LEVEL, controlVariantId: null })
   }
   return ended.map((row) => row.id)
 }

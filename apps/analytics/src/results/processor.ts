@@ -1,4 +1,4 @@
-import { codedFailure, ComputeJob, JOB_FAILURE } from '@experiments/contracts'
+import { codedFailure, ComputeJob } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { isDependencyUnavailable } from '@experiments/http'
 import { StatsInputError } from '@experiments/stats'
@@ -10,8 +10,8 @@ import { computeResults } from './compute.js'
 
 /**
  * Processes one `compute-results` job; its return value is the answer the gateway is waiting for.
- * A failure the gateway answers by (bad input: 400, PostgreSQL or Redis unreachable: 503) carries
- * its code at the start of the reason (contracts' codedFailure).
+ * A failure the gateway answers by (bad input: VALIDATION_FAILED, PostgreSQL or Redis unreachable:
+ * SERVICE_UNAVAILABLE) carries its error code at the start of the reason (contracts' codedFailure).
  */
 export const makeComputeProcessor = (deps: { db: Kysely<DB> }) => async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
   if (!Value.Check(ComputeJob, job.data)) throw new UnrecoverableError('malformed compute-results job')
@@ -19,8 +19,8 @@ export const makeComputeProcessor = (deps: { db: Kysely<DB> }) => async (job: Pi
     return await computeResults(deps.db, job.data)
   } catch (error) {
     // Bad statistics input will not get better on a retry.
-    if (error instanceof StatsInputError) throw new UnrecoverableError(codedFailure(JOB_FAILURE.invalidStatsInput, error.message))
-    if (isDependencyUnavailable(error)) throw new Error(codedFailure(JOB_FAILURE.serviceUnavailable, (error as Error).message), { cause: error })
+    if (error instanceof StatsInputError) throw new UnrecoverableError(codedFailure('VALIDATION_FAILED', error.message))
+    if (isDependencyUnavailable(error)) throw new Error(codedFailure('SERVICE_UNAVAILABLE', (error as Error).message), { cause: error })
     throw asJobFailure(error)
   }
 }

@@ -6,8 +6,7 @@
   ARGV[1] userId   ARGV[2] the chosen variant's position (0-based, the sticky map's value)
   ARGV[3] its variantId   ARGV[4] time in ms
   Returns {code, value}:
-    {1, stored}    the user already had a variant (sticky; wins over the hash): its position, or
-                   its variantId in maps written before positions were stored
+    {1, stored}    the user already had a variant (sticky; wins over the hash): its position
     {0, position}  the user was enrolled now: stored, counted and appended to the stream
     {2, status}    not enrolled: the status key does not say running ('' when absent)
   All keys share the experiment's hash tag, so this runs on Redis Cluster. Recording, counting and

@@ -1,3 +1,4 @@
+import { LIVE_STATUSES } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { sql, type Kysely } from 'kysely'
 
@@ -76,7 +77,7 @@ export const audienceRepo = (db: Kysely<DB>) => ({
         .selectFrom('experiments')
         .select('id')
         .where('audience_id', '=', audienceId)
-        .where('status', 'in', ['running', 'stopped'])
+        .where('status', 'in', LIVE_STATUSES)
         .execute()
     ).map((r) => r.id),
 })

@@ -1,5 +1,5 @@
+import { AudienceInUse, AudienceNotFound, ValidationFailed } from '@experiments/contracts'
 import type { AudienceRow, DB } from '@experiments/db'
-import { AudienceInUse, AudienceNotFound, ValidationFailed } from '@experiments/http'
 import type { AudienceView, CreateAudienceBody, ListAudiencesQuery, UpdateAudienceBody } from '@experiments/schemas'
 import { validateConditions } from '@experiments/targeting'
 import type { Kysely } from 'kysely'

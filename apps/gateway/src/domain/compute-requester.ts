@@ -1,5 +1,4 @@
-import { failureCodeOf, JOB_FAILURE, QUEUE, type ComputeJob } from '@experiments/contracts'
-import { ServiceUnavailable, ValidationFailed } from '@experiments/http'
+import { jobFailureOf, QUEUE, ServiceUnavailable, ValidationFailed, type ComputeJob } from '@experiments/contracts'
 import type { Queue, QueueEvents } from 'bullmq'
 
 const RETRY_AFTER_SECONDS = 2
@@ -11,16 +10,15 @@ const RETRY_AFTER_SECONDS = 2
 const SHARE_WINDOW_MS = 1000
 
 /**
- * The error the caller is answered with when waiting for a compute-results job failed: by the code
- * its reason starts with (the worker's codedFailure), or because the wait timed out (BullMQ's own
- * message, from this process). Anything else is the gateway's 500.
+ * The error the caller is answered with when waiting for a compute-results job failed: by the error
+ * code its reason starts with (the worker's codedFailure), or because the wait timed out (BullMQ's
+ * own message, from this process). Anything else is the gateway's 500.
  */
 const answerFor = (error: Error, job: { id?: string | undefined; name: string }, timeoutMs: number): Error => {
   const reason = error.message
-  const code = failureCodeOf(reason)
-  const message = code ? reason.slice(code.length + 2) : reason
-  if (code === JOB_FAILURE.invalidStatsInput) return new ValidationFailed(message)
-  if (code === JOB_FAILURE.serviceUnavailable) {
+  const failure = jobFailureOf(reason)
+  if (failure?.code === 'VALIDATION_FAILED') return new ValidationFailed(failure.message)
+  if (failure?.code === 'SERVICE_UNAVAILABLE') {
     return new ServiceUnavailable(`results cannot be computed now: a backing service is unavailable; retry in ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS)
   }
   if (reason.startsWith(`Job wait ${job.name} timed out`)) {

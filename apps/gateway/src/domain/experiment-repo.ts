@@ -1,4 +1,5 @@
-import type { DB, ExperimentRow, ExperimentStatus, NewExperiment, VariantRow } from '@experiments/db'
+import type { ExperimentStatus } from '@experiments/contracts'
+import type { DB, ExperimentRow, NewExperiment, VariantRow } from '@experiments/db'
 import { sql, type Kysely, type Updateable } from 'kysely'
 
 export type VariantRecord = Omit<VariantRow, 'config'> & { config: Record<string, unknown> }
@@ -53,7 +54,7 @@ export const experimentRepo = (db: Kysely<DB>) => ({
   transition: (
     tenantId: string,
     id: string,
-    from: ExperimentStatus[],
+    from: readonly ExperimentStatus[],
     to: ExperimentStatus,
   ): Promise<ExperimentRow | undefined> =>
     db

@@ -1,13 +1,14 @@
-import type { ConfigPublisher } from '@experiments/contracts'
-import { assignmentConfigOf, type DB, type ExperimentRow, type ExperimentStatus } from '@experiments/db'
 import {
-  AudienceNotFound,
   ExperimentNotFound,
   IllegalTransition,
   NotInDraft,
+  TRANSITIONS,
   ValidationFailed,
+  type ConfigPublisher,
   type ErrorDetail,
-} from '@experiments/http'
+  type LifecycleAction,
+} from '@experiments/contracts'
+import { assignmentConfigOf, type DB, type ExperimentRow } from '@experiments/db'
 import { isStorableDateTime, type CreateExperimentBody, type ExperimentView, type ListExperimentsQuery, type UpdateExperimentBody } from '@experiments/schemas'
 import type { Kysely } from 'kysely'
 import { audienceRepo } from './audience-repo.js'
@@ -19,14 +20,6 @@ import { pageMeta, pageWindow } from './paging.js'
 import { toBasisPoints, variantProblems } from './variant-rules.js'
 
 type Deps = { db: Kysely<DB>; publisher: ConfigPublisher; participants: ParticipantCounter; now?: () => Date }
-
-/** The lifecycle: which statuses each action may start from, and where it leads. */
-const TRANSITIONS = {
-  start: { from: ['draft', 'stopped'], to: 'running' },
-  stop: { from: ['running'], to: 'stopped' },
-  complete: { from: ['running', 'stopped'], to: 'completed' },
-} as const satisfies Record<string, { from: ExperimentStatus[]; to: ExperimentStatus }>
-export type LifecycleAction = keyof typeof TRANSITIONS
 
 type VariantInput = { id?: string; name: string; splitPercentage: number; flowId?: string | null; config?: Record<string, unknown> }
 
@@ -149,7 +142,7 @@ export const experimentService = ({ db, publisher, participants, now = () => new
     transition: (tenantId: string, id: string, action: LifecycleAction) =>
       db.transaction().execute(async (trx) => {
         const { from, to } = TRANSITIONS[action]
-        const row = await experimentRepo(trx).transition(tenantId, id, [...from], to)
+        const row = await experimentRepo(trx).transition(tenantId, id, from, to)
         if (!row) {
           const current = await mustExist(trx, tenantId, id)
           throw new IllegalTransition(id, action, current.status)

@@ -1,11 +1,9 @@
-import { redisKeys } from '@experiments/contracts'
-import type { DB, ExperimentStatus } from '@experiments/db'
+import { isFinal, redisKeys, type ExperimentStatus } from '@experiments/contracts'
+import type { DB } from '@experiments/db'
 import type { Redis } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 
 type Counted = { id: string; status: ExperimentStatus }
-
-const isFinal = (status: ExperimentStatus) => status === 'completed' || status === 'archived'
 
 /**
  * Participants per experiment, summed over variants: the assignment service's live counts in Redis

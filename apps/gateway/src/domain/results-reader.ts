@@ -1,5 +1,5 @@
+import { ExperimentNotFound, ValidationFailed } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import { ExperimentNotFound, ValidationFailed } from '@experiments/http'
 import type { Kysely } from 'kysely'
 import { experimentRepo } from './experiment-repo.js'
 

@@ -1,5 +1,5 @@
+import type { ErrorDetail } from '@experiments/contracts'
 import { MAX_JSON_OBJECT_BYTES, MAX_JSON_OBJECT_DEPTH } from '@experiments/schemas'
-import type { ErrorDetail } from '@experiments/http'
 
 type VariantInput = { id?: string; name: string; splitPercentage: number; config?: Record<string, unknown> }
 

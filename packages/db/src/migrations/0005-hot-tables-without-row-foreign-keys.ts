@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 
 // The foreign keys on assignments and conversions checked (and share-locked) the experiment once
-// per inserted row: 5 µs of the 10 µs a bare conversion insert costs here. Experiments are never
+// per inserted row, a lookup as dear as the insert itself on these hot tables. Experiments are never
 // deleted (DELETE archives), and the services check each row's experiment before writing it. The
 // per-variant tables that the same statements write keep a foreign key, so a statement holding a
 // row of an unknown experiment still fails as a whole: variant_participants for the drain, and the

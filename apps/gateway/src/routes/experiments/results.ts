@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { DEFAULT_CONFIDENCE_LEVEL, DEFAULT_METRIC } from '@experiments/contracts'
 import { absentBodyAsEmpty } from '@experiments/http'
 import {
   ComputedResults,
   ComputeResultsBody,
   Data,
-  DEFAULT_METRIC,
   errorResponses,
   IdParams,
   ListSnapshotsQuery,
@@ -19,7 +19,6 @@ import type { Static } from 'typebox'
 
 const errors = errorResponses(400, 401, 403, 404, 503)
 const tags = ['results']
-const DEFAULT_CONFIDENCE = 0.95
 
 type Opts = { results: ResultsReader; computer: ComputeRequester }
 
@@ -29,7 +28,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
 
   app.get(
     '/:id/results',
-    { onRequest: read, schema: { tags, params: IdParams, response: { 200: RawResultsView, ...errors } } },
+    { onRequest: read, schema: { summary: 'Raw results: participants and per-metric counts per variant', tags, params: IdParams, response: { 200: RawResultsView, ...errors } } },
     async (request) => ({ data: await results.raw(request.user.tenantId, request.params.id) }),
   )
 
@@ -39,7 +38,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
       onRequest: read,
       // The body is optional: no body means every default.
       preValidation: absentBodyAsEmpty,
-      schema: { tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
+      schema: { summary: 'Compute the statistics and store them as a snapshot (body optional)', tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
     },
     async (request) => {
       const body = request.body
@@ -49,7 +48,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
         tenantId: request.user.tenantId,
         experimentId: experiment.id,
         metric: body.metric ?? DEFAULT_METRIC,
-        confidenceLevel: body.confidenceLevel ?? DEFAULT_CONFIDENCE,
+        confidenceLevel: body.confidenceLevel ?? DEFAULT_CONFIDENCE_LEVEL,
         controlVariantId: body.controlVariantId ?? null,
       })
       return { data: computed as Static<typeof ComputedResults> }
@@ -58,7 +57,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
 
   app.get(
     '/:id/snapshots',
-    { onRequest: read, schema: { tags, params: IdParams, querystring: ListSnapshotsQuery, response: { 200: Page(SnapshotView), ...errors } } },
+    { onRequest: read, schema: { summary: 'List stored computations, newest first', tags, params: IdParams, querystring: ListSnapshotsQuery, response: { 200: Page(SnapshotView), ...errors } } },
     async (request) => {
       const { page, limit, offset } = pageWindow(request.query)
       const { rows, total } = await results.snapshots(request.user.tenantId, request.params.id, offset, limit)

@@ -1,8 +1,8 @@
 import type { DB } from '@experiments/db'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { reattribute, recordConversions } from '../../apps/analytics/src/conversions/conversion-store.js'
-import { connectDb } from './system.js'
+import { connectDb } from '../../../test-support/connections.js'
+import { reattribute, recordConversions } from '../src/conversions/conversion-store.js'
 
 // Attribution looks up each conversion's assignment. As a plain join, PostgreSQL hashed the whole
 // assignments table for every batch the worker stored and every pass of the assignment drain:

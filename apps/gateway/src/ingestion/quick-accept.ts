@@ -1,6 +1,5 @@
-import { MAX_USER_ID_LENGTH } from './assignments.js'
-import { MAX_ABS_VALUE, MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, METRIC_PATTERN } from './conversions.js'
-import { rememberingLastAnswer } from './last-answer.js'
+import { METRIC_PATTERN } from '@experiments/contracts'
+import { MAX_ABS_VALUE, MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_USER_ID_LENGTH } from '@experiments/schemas'
 
 const METRIC = new RegExp(METRIC_PATTERN)
 
@@ -10,7 +9,7 @@ const METRIC = new RegExp(METRIC_PATTERN)
  */
 const shortString = (value: unknown, max: number) => typeof value === 'string' && value.length >= 1 && value.length <= max
 
-const plainEvent = (event: unknown, withExperimentId: boolean, isMetric: (metric: string) => boolean): boolean => {
+const plainEvent = (event: unknown, withExperimentId: boolean): boolean => {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
   const fields = event as Record<string, unknown>
   for (const key in fields) {
@@ -23,7 +22,7 @@ const plainEvent = (event: unknown, withExperimentId: boolean, isMetric: (metric
     shortString(fields.eventId, MAX_ID_LENGTH) &&
     shortString(fields.userId, MAX_USER_ID_LENGTH) &&
     (!withExperimentId || shortString(fields.experimentId, MAX_ID_LENGTH)) &&
-    (metric === undefined || (typeof metric === 'string' && isMetric(metric))) &&
+    (metric === undefined || (typeof metric === 'string' && METRIC.test(metric))) &&
     (value === undefined || (typeof value === 'number' && value >= -MAX_ABS_VALUE && value <= MAX_ABS_VALUE)) &&
     (timestamp === undefined || shortString(timestamp, MAX_TIMESTAMP_LENGTH))
   )
@@ -40,7 +39,6 @@ export const quickAcceptsConversionBatch = (body: unknown, withExperimentId: boo
   for (const key in body) if (key !== 'events') return false
   const { events } = body as { events?: unknown }
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS_PER_BATCH) return false
-  const isMetric = rememberingLastAnswer((metric) => METRIC.test(metric))
-  for (const event of events) if (!plainEvent(event, withExperimentId, isMetric)) return false
+  for (const event of events) if (!plainEvent(event, withExperimentId)) return false
   return true
 }

@@ -1,5 +1,4 @@
-import { CONVERSION_BACKLOG_KEY } from '@experiments/contracts'
-import { BacklogFull } from '@experiments/http'
+import { BacklogFull, CONVERSION_BACKLOG_KEY } from '@experiments/contracts'
 import type { Redis } from '@experiments/redis'
 
 export type BacklogLimits = {

@@ -1,10 +1,20 @@
-import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob, type ConversionJob } from '@experiments/contracts'
-import { ExperimentNotFound, ValidationFailed, type ErrorDetail } from '@experiments/http'
+import {
+  CONVERSION_BACKLOG_KEY,
+  CONVERSION_JOB_OPTIONS,
+  DEFAULT_METRIC,
+  ExperimentNotFound,
+  QUEUE,
+  toConversionJob,
+  ValidationFailed,
+  type ConversionJob,
+  type ErrorDetail,
+} from '@experiments/contracts'
 import { coalescedWrites, type Redis } from '@experiments/redis'
-import { DEFAULT_METRIC, timestampChecker, type TimestampProblem } from '@experiments/schemas'
+import { MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH } from '@experiments/schemas'
 import type { Queue } from 'bullmq'
 import type { BacklogGuard } from './backlog-guard.js'
 import type { ExperimentOwnership } from './experiment-ownership.js'
+import { timestampChecker, type TimestampProblem } from './timestamps.js'
 
 type EventInput = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
 
@@ -14,14 +24,55 @@ const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
 }
 
 /** The batch's experiment ids, each once: a batch usually names one experiment in event after event. */
-const distinctExperimentIds = (events: EventInput[]) => {
+const distinctExperimentIds = (events: readonly { experimentId?: string }[]) => {
   const ids = new Set<string>()
   let previous: string | undefined
   for (const { experimentId } of events) {
-    if (experimentId !== previous) ids.add(experimentId)
+    if (experimentId !== undefined && experimentId !== previous) ids.add(experimentId)
     previous = experimentId
   }
   return ids
+}
+
+/**
+ * What the schema cannot see in events received at `receivedAt`: experiments in `foreign` (of
+ * another tenant, or none), and timestamps that name no instant or lie too far in the future.
+ */
+const problemsOf = (events: readonly { experimentId?: string; timestamp?: string }[], foreign: ReadonlySet<string>, receivedAt: number) => {
+  const timestampProblem = timestampChecker(receivedAt)
+  const problems: ErrorDetail[] = []
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!
+    if (foreign.size > 0 && event.experimentId !== undefined && foreign.has(event.experimentId)) {
+      problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
+    }
+    const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
+    if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
+  }
+  return problems
+}
+
+/** `value` when it is a string the schema accepts as an id or a timestamp (1 to `max` characters, counted as Ajv counts them), else undefined. */
+const stringOf = (value: unknown, max: number) =>
+  typeof value === 'string' && value.length > 0 && (value.length <= max || [...value].length <= max) ? value : undefined
+
+/**
+ * The fields of a refused batch's events that its schema accepts, for the checks beyond the schema;
+ * none when the batch is not an object with an array of at most MAX_EVENTS_PER_BATCH events.
+ */
+const checkableFields = (body: unknown, withExperimentIds: boolean): { experimentId?: string; timestamp?: string }[] => {
+  const events = body !== null && typeof body === 'object' ? (body as { events?: unknown }).events : undefined
+  if (!Array.isArray(events) || events.length > MAX_EVENTS_PER_BATCH) return []
+  return events.map((event: unknown) => {
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) return {}
+    const { experimentId, timestamp } = event as Record<string, unknown>
+    const fields: { experimentId?: string; timestamp?: string } = {}
+    const id = withExperimentIds ? stringOf(experimentId, MAX_ID_LENGTH) : undefined
+    if (id !== undefined) fields.experimentId = id
+    const time = stringOf(timestamp, MAX_TIMESTAMP_LENGTH)
+    if (time !== undefined) fields.timestamp = time
+    return fields
+  })
 }
 
 /**
@@ -37,25 +88,13 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   /** The batch's job, once its timestamps pass and none of its events is of a `foreign` experiment. */
   const jobOf = (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): ConversionJob => {
     const receivedAt = now()
-    const timestampProblem = timestampChecker(receivedAt)
-    const problems: ErrorDetail[] = []
-    for (let index = 0; index < events.length; index++) {
-      const event = events[index]!
-      if (foreign.size > 0 && foreign.has(event.experimentId)) {
-        problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
-      }
-      const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
-      if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
-    }
+    const problems = problemsOf(events, foreign, receivedAt)
     if (problems.length) throw new ValidationFailed(`${problems.length} invalid event(s); the batch was not accepted`, problems)
     // Timestamps were checked as ISO-8601 date-times above; PostgreSQL reads them as sent.
     return toConversionJob(tenantId, events, { metric: DEFAULT_METRIC, value: 1, timestamp: new Date(receivedAt).toISOString() })
   }
 
-  /**
-   * Enqueues a job of `count` events. Takes the job, not the events: nothing here keeps the parsed
-   * batch alive while Redis answers, so the young-generation GC need not copy it.
-   */
+  /** Enqueues a job of `count` events, once the backlog has room for them. */
   const enqueue = async (job: ConversionJob, count: number): Promise<number> => {
     await deps.backlog.check(count)
     // The job and the backlog count leave in one write, with other requests' (the queue shares
@@ -82,6 +121,19 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
     accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
       const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
       return enqueue(jobOf(tenantId, events, foreign), events.length)
+    },
+    /**
+     * The problems of a batch its schema refused that only these checks see (timestamps; with
+     * `experimentIds`, experiments the tenant does not have), in the fields the schema accepts, so
+     * that one answer lists every problem of the batch. `body` is the request's, not validated.
+     */
+    problemsBeyondSchema: async (tenantId: string, body: unknown, { experimentIds }: { experimentIds: boolean }): Promise<ErrorDetail[]> => {
+      const events = checkableFields(body, experimentIds)
+      if (events.length === 0) return []
+      const ids = distinctExperimentIds(events)
+      // The batch is refused whatever this finds: PostgreSQL away must not turn its 400 into a 503.
+      const foreign = ids.size > 0 ? await deps.ownership.notOwned(tenantId, ids).catch(() => new Set<string>()) : new Set<string>()
+      return problemsOf(events, foreign, now())
     },
     /** A batch for the experiment of the path (…/experiments/:id/conversions): 404 unless the caller's tenant owns it. */
     acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
