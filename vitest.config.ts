@@ -4,9 +4,7 @@ import { defineConfig } from 'vitest/config'
 
 // Tests run against package sources, so `npm test` needs no build first.
 const packagesDir = fileURLToPath(new URL('./packages', import.meta.url))
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@experiments/${name}`, `${packagesDir}/${name}/src/index.ts`]),
-)
+const alias = Object.fromEntries(readdirSync(packagesDir).map((name) => [`@experiments/${name}`, `${packagesDir}/${name}/src/index.ts`]))
 const pure = ['stats', 'targeting', 'bucketing']
 
 export default defineConfig({

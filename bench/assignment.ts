@@ -88,7 +88,10 @@ async function main() {
 
   let maxBacklog = 0
   const sampler = setInterval(() => {
-    redis.xlen(keys.stream).then((n) => (maxBacklog = Math.max(maxBacklog, n)), () => {})
+    redis.xlen(keys.stream).then(
+      (n) => (maxBacklog = Math.max(maxBacklog, n)),
+      () => {},
+    )
   }, 500)
   onCleanup('backlog sampler', async () => clearInterval(sampler))
 
@@ -139,7 +142,9 @@ async function main() {
   const loadBefore = loadavg()[0]!
   const memoryBefore = await usedMemory()
   const hlenBefore = await redis.hlen(keys.hash)
-  log(`experiment ${experimentId} running; ${availableParallelism()} CPUs; ${CONNECTIONS} connections; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} × ${SECONDS} s rounds alternating`)
+  log(
+    `experiment ${experimentId} running; ${availableParallelism()} CPUs; ${CONNECTIONS} connections; warm-up ${WARMUP_SECONDS} s each, then ${ROUNDS} × ${SECONDS} s rounds alternating`,
+  )
   const warmups = [await round('bare', WARMUP_SECONDS), await round('assignment', WARMUP_SECONDS)]
   await drainLag()
 

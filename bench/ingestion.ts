@@ -96,9 +96,7 @@ async function main() {
       ENQUEUE_ONLY: '1',
     }),
   ]
-  await Promise.all(
-    [ports.analytics, ports.bare, ports.enqueueOnly].map((port, i) => waitForReady(children[i + 1]!, `${base(port)}/ready`)),
-  )
+  await Promise.all([ports.analytics, ports.bare, ports.enqueueOnly].map((port, i) => waitForReady(children[i + 1]!, `${base(port)}/ready`)))
   const assertAlive = () => assertAllAlive(children)
 
   const call = apiCaller(token)
@@ -136,8 +134,12 @@ async function main() {
   const databaseName = new URL(database.url).pathname.slice(1)
   // Backends of this database only; the title may carry a cluster name first ("postgres: 15/main: postgres bench_…").
   const backends = () => pidsMatching(new RegExp(`^postgres: (?:\\S+: )?\\S+ ${databaseName} `))
-  const meanCpu = (rs: { cpu: Record<string, number> }[]) => Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
-  const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')
+  const meanCpu = (rs: { cpu: Record<string, number> }[]) =>
+    Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
+  const cpuText = (cpu: Record<string, number>) =>
+    Object.entries(cpu)
+      .map(([name, us]) => `${name} ${Math.round(us)}`)
+      .join(', ')
   type Part = { report: string; pass: boolean; invalid: (string | false | 0)[] }
 
   // ---------------------------------------------------------------- (a) HTTP intake
@@ -211,7 +213,9 @@ async function main() {
   /** Events per second the worker stored in (b), for (c)'s load figure. */
   let workerRate: number | undefined
   const workerThroughput = async (): Promise<Part> => {
-    log(`(b) warm-up of ${WORKER_WARMUP_JOBS} batches, then ${ROUNDS} rounds alternating: ${WORKER_JOBS} batches × ${BATCH_SIZE} events by plain INSERT (${PLAIN_CLIENTS} clients), then as jobs through the worker (concurrency ${WORKER_CONCURRENCY})`)
+    log(
+      `(b) warm-up of ${WORKER_WARMUP_JOBS} batches, then ${ROUNDS} rounds alternating: ${WORKER_JOBS} batches × ${BATCH_SIZE} events by plain INSERT (${PLAIN_CLIENTS} clients), then as jobs through the worker (concurrency ${WORKER_CONCURRENCY})`,
+    )
     await createPlainTable(db)
     const clients = await openClients(database.url, PLAIN_CLIENTS)
     onCleanup('baseline pg clients', () => Promise.all(clients.map((c) => c.end())))
@@ -233,7 +237,9 @@ async function main() {
         (await db.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenantId])).rows[0]!.n
       const [stored, plainStored] = [await counted('conversions'), await counted(PLAIN_TABLE)]
       lostEvents += events - stored + (events - plainStored)
-      log(`${label}: plain ${Math.round(events / plainSeconds)} events/s (${plainSeconds.toFixed(2)} s), worker ${Math.round(events / workerSeconds)} events/s (${workerSeconds.toFixed(2)} s); stored ${stored} / ${plainStored} of ${events}`)
+      log(
+        `${label}: plain ${Math.round(events / plainSeconds)} events/s (${plainSeconds.toFixed(2)} s), worker ${Math.round(events / workerSeconds)} events/s (${workerSeconds.toFixed(2)} s); stored ${stored} / ${plainStored} of ${events}`,
+      )
       log(`  CPU µs/event: worker: ${cpuText(workerCpu)} | plain: ${cpuText(plainCpu)}`)
       return { plain: events / plainSeconds, worker: events / workerSeconds, plainCpu, workerCpu }
     }
@@ -245,10 +251,9 @@ async function main() {
     workerRate = b.worker
     const ratio = b.worker / b.plain
     const pass = ratio >= TARGET.worker
-    const aggregates = await db.query(
-      `select variant_id, events, converters from metric_aggregates where experiment_id = $1 order by variant_id`,
-      [experiment.id],
-    )
+    const aggregates = await db.query(`select variant_id, events, converters from metric_aggregates where experiment_id = $1 order by variant_id`, [
+      experiment.id,
+    ])
     return {
       pass,
       invalid: [lostEvents && `${lostEvents} events of (b) not stored`, failedJobs && `${failedJobs} failed conversions jobs`],
@@ -268,8 +273,12 @@ async function main() {
     const lagRun = await measureLag({ url: `${base(ports.gateway)}/api/conversions`, token, experimentId: experiment.id, tenantId: TENANT, ...LAG, db })
     assertAlive()
     const c = summary(lagRun.lags)
-    const lagFailures = Object.entries(lagRun.statuses).filter(([status]) => status !== '202').reduce((n, [, count]) => n + count, 0)
-    log(`sent ${lagRun.batches} batches in ${lagRun.sendSeconds.toFixed(2)} s, answers ${JSON.stringify(lagRun.statuses)}; ${c.n} sampled events counted, ${lagRun.neverSeen} never seen`)
+    const lagFailures = Object.entries(lagRun.statuses)
+      .filter(([status]) => status !== '202')
+      .reduce((n, [, count]) => n + count, 0)
+    log(
+      `sent ${lagRun.batches} batches in ${lagRun.sendSeconds.toFixed(2)} s, answers ${JSON.stringify(lagRun.statuses)}; ${c.n} sampled events counted, ${lagRun.neverSeen} never seen`,
+    )
     const lagLoad = workerRate && (LAG.perSecond * BATCH_SIZE) / workerRate
     const loadText = lagLoad ? `, ${lagLoad.toFixed(2)} of (b)'s worker rate` : ''
     return {

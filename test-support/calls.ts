@@ -33,4 +33,3 @@ export const expectEnvelope = (response: LightMyRequestResponse, status: number,
   expect(body.requestId).toBe(response.headers['x-request-id'])
   return body
 }
-

@@ -18,5 +18,12 @@ export const conversionTotals = (db: Kysely<DB>, experimentId: string) =>
 export const assignAnHourAgo = (db: Kysely<DB>, experiment: { id: string; variants: { id: string }[] }, users: string[]) =>
   db
     .insertInto('assignments')
-    .values(users.map((u, i) => ({ experiment_id: experiment.id, user_id: u, variant_id: experiment.variants[i % 2]!.id, assigned_at: new Date(Date.now() - 3_600_000) })))
+    .values(
+      users.map((u, i) => ({
+        experiment_id: experiment.id,
+        user_id: u,
+        variant_id: experiment.variants[i % 2]!.id,
+        assigned_at: new Date(Date.now() - 3_600_000),
+      })),
+    )
     .execute()

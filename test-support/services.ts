@@ -20,7 +20,14 @@ const silent = pino({ level: 'silent' })
 /** A gateway on the test database; its BullMQ event connections close with it. */
 export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {
   const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
-  const app = await buildGateway({ db, redis, blockingRedis: blocking.create, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent', ...(limits ? { limits } : {}) })
+  const app = await buildGateway({
+    db,
+    redis,
+    blockingRedis: blocking.create,
+    auth: { jwtSecret: TEST_JWT_SECRET },
+    logLevel: 'silent',
+    ...(limits ? { limits } : {}),
+  })
   app.addHook('onClose', async () => blocking.closeAll())
   return app
 }

@@ -32,7 +32,13 @@ export const storableByFields = (text: string): boolean => {
   const utc = new Date(0)
   utc.setUTCFullYear(y, mo - 1, d)
   utc.setUTCHours(h, mi, s)
-  const selfNamed = utc.getUTCFullYear() === y && utc.getUTCMonth() === mo - 1 && utc.getUTCDate() === d && utc.getUTCHours() === h && utc.getUTCMinutes() === mi && utc.getUTCSeconds() === s
+  const selfNamed =
+    utc.getUTCFullYear() === y &&
+    utc.getUTCMonth() === mo - 1 &&
+    utc.getUTCDate() === d &&
+    utc.getUTCHours() === h &&
+    utc.getUTCMinutes() === mi &&
+    utc.getUTCSeconds() === s
   return selfNamed && y !== 0 && Number(f[8] ?? 0) <= 15 && Number(f[9] ?? 0) <= 59
 }
 

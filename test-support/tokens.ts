@@ -14,9 +14,18 @@ export const bearer = (tenantId: string, scope: string = ALL_SCOPES, ttlSeconds 
 // ---- hand-made tokens: every field under the test's control ----
 export type Signer = (input: string) => string
 export const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-export const hs = (secret: string | Buffer, bits = 256): Signer => (input) => createHmac(`sha${bits}`, secret).update(input).digest('base64url')
-export const rs256 = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), key).toString('base64url')
-export const es256 = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')
+export const hs =
+  (secret: string | Buffer, bits = 256): Signer =>
+  (input) =>
+    createHmac(`sha${bits}`, secret).update(input).digest('base64url')
+export const rs256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    sign('sha256', Buffer.from(input), key).toString('base64url')
+export const es256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')
 export const jwt = (alg: string, payload: object, signer: Signer | null) => {
   const input = `${part({ alg, typ: 'JWT' })}.${part(payload)}`
   return `${input}.${signer ? signer(input) : ''}`

@@ -6,10 +6,11 @@ import type pg from 'pg'
  * (variants, variant_participants, metric_aggregates), never raw assignments or conversions.
  */
 export const seedTenMillion = async (db: pg.Client, experimentId: string, [control, treatment]: [string, string]) => {
-  await db.query(
-    `insert into variant_participants (experiment_id, variant_id, participants) values ($1, $2, 5000000), ($1, $3, 5000000)`,
-    [experimentId, control, treatment],
-  )
+  await db.query(`insert into variant_participants (experiment_id, variant_id, participants) values ($1, $2, 5000000), ($1, $3, 5000000)`, [
+    experimentId,
+    control,
+    treatment,
+  ])
   await db.query(
     `insert into metric_aggregates (experiment_id, variant_id, metric, events, converters, value_sum, value_sum_squares)
      values ($1, $2, 'conversion', 1200000, 900000, 1200000, 1200000), ($1, $3, 'conversion', 1350000, 1000000, 1350000, 1350000)`,

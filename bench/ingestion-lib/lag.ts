@@ -10,7 +10,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * `conversions` (the statement that inserts it also updates the aggregates, so it is counted).
  * A poll starts every POLL_MS; the lag taken is that poll's start, an upper bound within POLL_MS.
  */
-export const measureLag = async (opts: { url: string; token: string; experimentId: string; tenantId: string; perSecond: number; seconds: number; db: pg.Client }) => {
+export const measureLag = async (opts: {
+  url: string
+  token: string
+  experimentId: string
+  tenantId: string
+  perSecond: number
+  seconds: number
+  db: pg.Client
+}) => {
   const answeredAt = new Map<string, number>()
   const lags: number[] = []
   const statuses = new Map<number, number>()
@@ -33,10 +41,10 @@ export const measureLag = async (opts: { url: string; token: string; experimentI
     while (sending || (answeredAt.size > 0 && performance.now() < deadline())) {
       const started = performance.now()
       if (answeredAt.size > 0) {
-        const { rows } = await opts.db.query<{ event_id: string }>(
-          'select event_id from conversions where tenant_id = $1 and event_id = any($2::text[])',
-          [opts.tenantId, [...answeredAt.keys()]],
-        )
+        const { rows } = await opts.db.query<{ event_id: string }>('select event_id from conversions where tenant_id = $1 and event_id = any($2::text[])', [
+          opts.tenantId,
+          [...answeredAt.keys()],
+        ])
         for (const { event_id } of rows) {
           lags.push(started - answeredAt.get(event_id)!)
           answeredAt.delete(event_id)

@@ -59,8 +59,13 @@ export const plainInsert = async (clients: pg.Client[], tenantId: string, batche
 export const enqueueBatches = async (queue: Queue, redis: Redis, tenantId: string, batches: BenchEvent[][]) => {
   for (let i = 0; i < batches.length; i += 250) {
     const chunk = batches.slice(i, i + 250)
-    await queue.addBulk(chunk.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: CONVERSION_JOB_OPTIONS })))
-    await redis.incrby(CONVERSION_BACKLOG_KEY, chunk.reduce((n, b) => n + b.length, 0))
+    await queue.addBulk(
+      chunk.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: CONVERSION_JOB_OPTIONS })),
+    )
+    await redis.incrby(
+      CONVERSION_BACKLOG_KEY,
+      chunk.reduce((n, b) => n + b.length, 0),
+    )
   }
 }
 

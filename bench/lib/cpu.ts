@@ -38,8 +38,7 @@ export const pidsMatching = (pattern: RegExp): number[] => {
 
 type PidSource = () => (number | undefined)[]
 
-const readGroup = (source: PidSource) =>
-  new Map(source().flatMap((pid) => (pid === undefined ? [] : [[pid, cpuSeconds(pid)] as const])))
+const readGroup = (source: PidSource) => new Map(source().flatMap((pid) => (pid === undefined ? [] : [[pid, cpuSeconds(pid)] as const])))
 
 /**
  * CPU used by each named group of processes between start and the returned stop(units), in µs per

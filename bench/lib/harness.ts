@@ -9,8 +9,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const log = (message: string) => console.log(`[bench] ${message}`)
 
 /** `--cpu-prof` arguments for a child when BENCH_CPU_PROF names a directory. */
-export const profileArgs = (): string[] =>
-  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+export const profileArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])
 
 /**
  * Exits with a hint unless the given service entries (paths from the root) and devstack are built:

@@ -40,7 +40,10 @@ describe('PostgreSQL out of reach', () => {
       const response = await gateway.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/compute-results`, headers: bearer(tenant), payload: {} })
       expect(response.statusCode).toBe(503)
       expect(response.headers['retry-after']).toBe('2')
-      expect(response.json().error).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'results cannot be computed now: a backing service is unavailable; retry in 2 s' })
+      expect(response.json().error).toEqual({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'results cannot be computed now: a backing service is unavailable; retry in 2 s',
+      })
       // The worker logs once BullMQ has stored the failure, which the gateway may hear of first.
       const logged = () => workers.lines.filter((l) => l.queue === QUEUE.computeResults)
       await eventually(async () => logged().length > 0, 5000, 'the failure to be logged')

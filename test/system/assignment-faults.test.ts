@@ -47,8 +47,7 @@ const pgParticipants = async (experimentId: string) =>
     (sum, r) => sum + r.participants,
     0,
   )
-const redisCount = async (experimentId: string) =>
-  Object.values(await redis.hgetall(redisKeys.counts(experimentId))).reduce((sum, n) => sum + Number(n), 0)
+const redisCount = async (experimentId: string) => Object.values(await redis.hgetall(redisKeys.counts(experimentId))).reduce((sum, n) => sum + Number(n), 0)
 
 const worker = () => spawnService('apps/analytics/dist/main.js', { STREAM_CLAIM_IDLE_MS: '500' })
 

@@ -38,7 +38,11 @@ const participants = async (experimentId: string) => {
 
 describe('assignment across the system', () => {
   it('100,000 users over 50/50, 33.33/33.33/33.34 and 90/10 pass a chi-square goodness-of-fit test (p > 0.001)', async () => {
-    const splitSets = [[50, 50], [33.33, 33.33, 33.34], [90, 10]]
+    const splitSets = [
+      [50, 50],
+      [33.33, 33.33, 33.34],
+      [90, 10],
+    ]
     const experiments = await Promise.all(splitSets.map((splits) => runningExperiment(gateway, tenant, splits)))
     const experimentIds = experiments.map((e) => e.id)
     const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`)
@@ -64,8 +68,7 @@ describe('assignment across the system', () => {
     const users = Array.from({ length: 1000 }, (_, i) => `same-${i}`)
     const viaA = await inParallel(users, 50, (u) => assign(replicaA, tenant, first.id, u))
     const viaB = await inParallel(users, 50, (u) => assign(replicaB, tenant, second.id, u))
-    const index = (experiment: typeof first, a: { variant: { id: string } | null }) =>
-      experiment.variants.findIndex((v) => v.id === a.variant?.id)
+    const index = (experiment: typeof first, a: { variant: { id: string } | null }) => experiment.variants.findIndex((v) => v.id === a.variant?.id)
     expect(viaA.map((a) => index(first, a))).toEqual(viaB.map((b) => index(second, b)))
     expect(viaB.every((b) => b.reason === 'assigned')).toBe(true)
     const stickyOnB = await inParallel(users, 50, (u) => assign(replicaB, tenant, first.id, u))

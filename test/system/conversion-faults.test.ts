@@ -56,52 +56,62 @@ describe('conversion faults', () => {
   it.each([
     ['its default concurrency', {}],
     ['a concurrency of 4', { ANALYTICS_CONCURRENCY: '4' }],
-  ])('loses nothing and counts nothing twice when the worker, at %s, is killed with SIGKILL during a 100,000-event load', async (_name, workerEnv) => {
-    const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const users = Array.from({ length: 5000 }, (_, i) => `load-${i}`)
-    // Every user assigned in PostgreSQL, so every event is attributed to a variant.
-    await assignedAnHourAgo(experiment, users)
-    const batches = Array.from({ length: 1000 }, (_, b) =>
-      events(experiment.id, Array.from({ length: 100 }, (_, i) => users[(b * 100 + i) % users.length]!), { value: (b % 7) + 1 }),
-    )
-    const expectedValue = batches.reduce((sum, batch, b) => sum + batch.length * ((b % 7) + 1), 0)
+  ])(
+    'loses nothing and counts nothing twice when the worker, at %s, is killed with SIGKILL during a 100,000-event load',
+    async (_name, workerEnv) => {
+      const experiment = await runningExperiment(gateway, tenant, [50, 50])
+      const users = Array.from({ length: 5000 }, (_, i) => `load-${i}`)
+      // Every user assigned in PostgreSQL, so every event is attributed to a variant.
+      await assignedAnHourAgo(experiment, users)
+      const batches = Array.from({ length: 1000 }, (_, b) =>
+        events(
+          experiment.id,
+          Array.from({ length: 100 }, (_, i) => users[(b * 100 + i) % users.length]!),
+          { value: (b % 7) + 1 },
+        ),
+      )
+      const expectedValue = batches.reduce((sum, batch, b) => sum + batch.length * ((b % 7) + 1), 0)
 
-    const worker = () => spawnService('apps/analytics/dist/main.js', workerEnv)
-    let first = await worker()
-    let killed = false
-    await inParallel(batches, 8, async (batch) => {
-      const { status } = await sendConversions(gateway, tenant, batch)
-      expect(status).toBe(202)
-      if (!killed && (await totals(experiment.id)).events > 20_000) {
-        killed = true
+      const worker = () => spawnService('apps/analytics/dist/main.js', workerEnv)
+      let first = await worker()
+      let killed = false
+      await inParallel(batches, 8, async (batch) => {
+        const { status } = await sendConversions(gateway, tenant, batch)
+        expect(status).toBe(202)
+        if (!killed && (await totals(experiment.id)).events > 20_000) {
+          killed = true
+          first.child.kill('SIGKILL')
+        }
+      })
+      if (!killed) {
+        await eventually(async () => (await totals(experiment.id)).events > 20_000, 30_000, 'the first worker to store some events')
         first.child.kill('SIGKILL')
       }
-    })
-    if (!killed) {
-      await eventually(async () => (await totals(experiment.id)).events > 20_000, 30_000, 'the first worker to store some events')
-      first.child.kill('SIGKILL')
-    }
-    await exited(first.child)
-    const partial = (await totals(experiment.id)).events
-    expect(partial).toBeLessThan(100_000)
-    first = await worker()
-    try {
-      await eventually(async () => (await totals(experiment.id)).events >= 100_000, 120_000, 'all 100,000 events to be counted').catch(
-        async (error) => {
-          throw new Error(`${(error as Error).message}; counted ${(await totals(experiment.id)).events}; queue ${await queueReport()}`)
-        },
-      )
-      await new Promise((r) => setTimeout(r, 1000))
-      const final = await totals(experiment.id)
-      expect(final.events).toBe(100_000)
-      expect(final.value).toBe(expectedValue)
-      const distinct = await db.selectFrom('converters').select(db.fn.countAll<number>().as('n')).where('experiment_id', '=', experiment.id).executeTakeFirstOrThrow()
-      expect(Number(distinct.n)).toBe(5000)
-    } finally {
-      first.child.kill('SIGTERM')
       await exited(first.child)
-    }
-  }, 180_000)
+      const partial = (await totals(experiment.id)).events
+      expect(partial).toBeLessThan(100_000)
+      first = await worker()
+      try {
+        await eventually(async () => (await totals(experiment.id)).events >= 100_000, 120_000, 'all 100,000 events to be counted').catch(async (error) => {
+          throw new Error(`${(error as Error).message}; counted ${(await totals(experiment.id)).events}; queue ${await queueReport()}`)
+        })
+        await new Promise((r) => setTimeout(r, 1000))
+        const final = await totals(experiment.id)
+        expect(final.events).toBe(100_000)
+        expect(final.value).toBe(expectedValue)
+        const distinct = await db
+          .selectFrom('converters')
+          .select(db.fn.countAll<number>().as('n'))
+          .where('experiment_id', '=', experiment.id)
+          .executeTakeFirstOrThrow()
+        expect(Number(distinct.n)).toBe(5000)
+      } finally {
+        first.child.kill('SIGTERM')
+        await exited(first.child)
+      }
+    },
+    180_000,
+  )
 
   it('never answers 202 for a batch it loses when Redis stops during ingestion', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])

@@ -103,7 +103,10 @@ describe('conversions through the system', () => {
     const { body } = await api('GET', `/api/experiments/${experiment.id}/results`)
     const byVariant = new Map(body.data.variants.map((v: { variantId: string }) => [v.variantId, v]))
     const expected = new Map<string, { purchaseEvents: number; purchaseUsers: Set<string>; total: number }>()
-    for (const [user, count, value] of [['a1', 2, 40], ['a2', 1, 20]] as const) {
+    for (const [user, count, value] of [
+      ['a1', 2, 40],
+      ['a2', 1, 20],
+    ] as const) {
       const entry = expected.get(variantOf.get(user)!) ?? { purchaseEvents: 0, purchaseUsers: new Set(), total: 0 }
       entry.purchaseEvents += count
       entry.purchaseUsers.add(user)
@@ -174,12 +177,20 @@ describe('conversions through the system', () => {
 
   it('computes once for ten concurrent compute-results calls, and the snapshot recomputes to the same figures', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const variantOf = await enroll(experiment.id, Array.from({ length: 200 }, (_, i) => `cr-${i}`))
-    const batch = events(experiment.id, [...variantOf.keys()].filter((_, i) => i % 3 === 0))
+    const variantOf = await enroll(
+      experiment.id,
+      Array.from({ length: 200 }, (_, i) => `cr-${i}`),
+    )
+    const batch = events(
+      experiment.id,
+      [...variantOf.keys()].filter((_, i) => i % 3 === 0),
+    )
     await sendConversions(gateway, tenant, batch)
     await eventually(async () => (await stored(batch.map((e) => e.eventId))) === batch.length, 10_000, 'stored')
 
-    const calls = await Promise.all(Array.from({ length: 10 }, () => api('POST', `/api/experiments/${experiment.id}/compute-results`, { confidenceLevel: 0.99 })))
+    const calls = await Promise.all(
+      Array.from({ length: 10 }, () => api('POST', `/api/experiments/${experiment.id}/compute-results`, { confidenceLevel: 0.99 })),
+    )
     expect(calls.every((c) => c.status === 200)).toBe(true)
     expect(new Set(calls.map((c) => c.body.data.snapshotId)).size).toBe(1)
     const snapshots = await api('GET', `/api/experiments/${experiment.id}/snapshots`)

@@ -90,7 +90,10 @@ describe('POST /api/conversions', () => {
   })
 
   it('accepts exactly 1000 events', async () => {
-    const batch = events(experimentId, Array.from({ length: 1000 }, (_, i) => `k${i}`))
+    const batch = events(
+      experimentId,
+      Array.from({ length: 1000 }, (_, i) => `k${i}`),
+    )
     expect((await sendConversions(gateway, tenant, batch)).body).toEqual({ data: { accepted: 1000 } })
   })
 
@@ -105,7 +108,15 @@ describe('POST /api/conversions', () => {
   const one = (overrides: object) => ({ ...events('', ['u'])[0], experimentId: undefined, ...overrides })
   const cases: [string, string, () => object[]][] = [
     ['an empty batch', '/events', () => []],
-    ['1001 events', '/events', () => events(experimentId, Array.from({ length: 1001 }, (_, i) => `x${i}`))],
+    [
+      '1001 events',
+      '/events',
+      () =>
+        events(
+          experimentId,
+          Array.from({ length: 1001 }, (_, i) => `x${i}`),
+        ),
+    ],
     ['a missing eventId', '/events/0/eventId', () => [{ experimentId, userId: 'u' }]],
     ['an empty eventId', '/events/0/eventId', () => [one({ experimentId, eventId: '' })]],
     ['an eventId of 129 characters', '/events/0/eventId', () => [one({ experimentId, eventId: 'e'.repeat(129) })]],
@@ -118,7 +129,11 @@ describe('POST /api/conversions', () => {
     ['a value beyond 10^15, whose square would overflow the stored sum of squares', '/events/0/value', () => [one({ experimentId, value: -1e200 })]],
     ['a timestamp that is not ISO-8601', '/events/0/timestamp', () => [one({ experimentId, timestamp: 'yesterday' })]],
     ['a timestamp with an impossible date', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-30T25:00:00Z' })]],
-    ['a 29 February outside leap years (PostgreSQL would refuse it after the 202)', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-29T00:00:00.000Z' })]],
+    [
+      'a 29 February outside leap years (PostgreSQL would refuse it after the 202)',
+      '/events/0/timestamp',
+      () => [one({ experimentId, timestamp: '2025-02-29T00:00:00.000Z' })],
+    ],
     ['a timestamp without a time zone', '/events/0/timestamp', () => [one({ experimentId, timestamp: '2025-02-01T00:00:00' })]],
     ['a timestamp 10 minutes in the future', '/events/0/timestamp', () => [one({ experimentId, timestamp: new Date(Date.now() + 600_000).toISOString() })]],
     ['an unknown experiment', '/events/0/experimentId', () => [one({ experimentId: 'exp_unknown' })]],
@@ -172,7 +187,12 @@ describe('POST /api/conversions', () => {
       method: 'POST',
       url: `/api/experiments/${experimentId}/conversions`,
       headers: bearer(tenant, 'events:write'),
-      payload: { events: [{ ...first, metric: '' }, { ...second, timestamp: '2025-02-29T00:00:00Z' }] },
+      payload: {
+        events: [
+          { ...first, metric: '' },
+          { ...second, timestamp: '2025-02-29T00:00:00Z' },
+        ],
+      },
     })
     expect(response.statusCode).toBe(400)
     expect(response.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/events/0/metric', '/events/1/timestamp'])

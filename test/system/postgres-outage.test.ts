@@ -58,7 +58,11 @@ const stored = async (experimentId: string) => {
       .select(sql<number>`coalesce(sum(events), 0)::int`.as('n'))
       .where('experiment_id', '=', experimentId)
       .executeTakeFirstOrThrow()
-    const rows = await db.selectFrom('conversions').select(sql<number>`count(*)::int`.as('n')).where('experiment_id', '=', experimentId).executeTakeFirstOrThrow()
+    const rows = await db
+      .selectFrom('conversions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirstOrThrow()
     return { counted: aggregated.n, rows: rows.n }
   } catch {
     return null
@@ -71,7 +75,14 @@ it('counts every accepted batch exactly once after PostgreSQL was away longer th
   // Every user assigned, so every event is counted in metric_aggregates.
   await db
     .insertInto('assignments')
-    .values(users.map((u, i) => ({ experiment_id: experiment.id, user_id: u, variant_id: experiment.variants[i % 2]!.id, assigned_at: new Date(Date.now() - 3_600_000) })))
+    .values(
+      users.map((u, i) => ({
+        experiment_id: experiment.id,
+        user_id: u,
+        variant_id: experiment.variants[i % 2]!.id,
+        assigned_at: new Date(Date.now() - 3_600_000),
+      })),
+    )
     .execute()
   const worker = await spawnServiceWithOutput('apps/analytics/dist/main.js', {
     DATABASE_URL: postgres.serverUrl('postgres'),
@@ -86,7 +97,10 @@ it('counts every accepted batch exactly once after PostgreSQL was away longer th
       counts: await queue.getJobCounts('wait', 'active', 'delayed', 'failed'),
       failed: (await queue.getFailed(0, 2)).map((job) => job.failedReason),
       notJson: worker.output.notJson().slice(-5),
-      errors: worker.output.lines().filter((l) => l.level >= 50).slice(-3),
+      errors: worker.output
+        .lines()
+        .filter((l) => l.level >= 50)
+        .slice(-3),
     })
   let accepted = 0
   const send = async (i: number) => {
@@ -111,9 +125,11 @@ it('counts every accepted batch exactly once after PostgreSQL was away longer th
     postgres = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort })
 
     // After: every accepted event counted, none twice, and nothing left in the failed set.
-    await eventually(async () => (await stored(experiment.id))?.counted === accepted, 30_000, `all ${accepted} accepted events to be counted`).catch(async (error) => {
-      throw new Error(`${(error as Error).message}: ${await report()}`)
-    })
+    await eventually(async () => (await stored(experiment.id))?.counted === accepted, 30_000, `all ${accepted} accepted events to be counted`).catch(
+      async (error) => {
+        throw new Error(`${(error as Error).message}: ${await report()}`)
+      },
+    )
     await new Promise((r) => setTimeout(r, 500))
     expect(await stored(experiment.id)).toEqual({ counted: accepted, rows: accepted })
     expect(await queue.getJobCounts('wait', 'active', 'delayed', 'failed')).toEqual({ wait: 0, active: 0, delayed: 0, failed: 0 })

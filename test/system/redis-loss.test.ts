@@ -70,9 +70,17 @@ const ask = async (experimentId: string, userId: string): Promise<Answer> => {
   return response.statusCode === 200 ? { status: 200, reason: body.data.reason, variantId: body.data.variant?.id ?? null } : { status: response.statusCode }
 }
 const pgParticipants = async (experimentId: string) =>
-  (await db.selectFrom('variant_participants').select(['participants']).where('experiment_id', '=', experimentId).execute()).reduce((n, r) => n + r.participants, 0)
+  (await db.selectFrom('variant_participants').select(['participants']).where('experiment_id', '=', experimentId).execute()).reduce(
+    (n, r) => n + r.participants,
+    0,
+  )
 const pgAssignments = async (experimentId: string) =>
-  new Map((await db.selectFrom('assignments').select(['user_id', 'variant_id']).where('experiment_id', '=', experimentId).execute()).map((r) => [r.user_id, r.variant_id]))
+  new Map(
+    (await db.selectFrom('assignments').select(['user_id', 'variant_id']).where('experiment_id', '=', experimentId).execute()).map((r) => [
+      r.user_id,
+      r.variant_id,
+    ]),
+  )
 const liveCount = async (experimentId: string) =>
   (await gateway.inject({ method: 'GET', url: `/api/experiments/${experimentId}`, headers: bearer(tenant) })).json().data._count.assignments as number
 
@@ -127,7 +135,8 @@ const expectHealed = async (experimentId: string, lostAt: number, traffic: Retur
   expect(traffic.answers.filter((a) => a.reason !== undefined && a.reason !== 'assigned' && a.reason !== 'existing')).toEqual([])
   expect(traffic.answers.filter((a) => a.status === 200).length).toBeGreaterThan(0)
   // REDIS_LOSS_SUMMARY=1 prints how long until a recorded user was answered `existing` again.
-  if (process.env.REDIS_LOSS_SUMMARY) console.log(JSON.stringify({ healedMs, answers: traffic.answers.length, unavailable: traffic.answers.filter((a) => a.status === 503).length }))
+  if (process.env.REDIS_LOSS_SUMMARY)
+    console.log(JSON.stringify({ healedMs, answers: traffic.answers.length, unavailable: traffic.answers.filter((a) => a.status === 503).length }))
   const recorded = await pgAssignments(experimentId)
   const again = await inParallel([...recorded.keys()], 20, async (u) => ({ u, answer: await ask(experimentId, u) }))
   for (const { u, answer } of again) expect(answer, u).toEqual({ status: 200, reason: 'existing', variantId: recorded.get(u) })
@@ -149,7 +158,11 @@ const expectMaintenance = async () => {
   await redis.set(CONVERSION_BACKLOG_KEY, 999_999)
   await eventually(async () => Number(await redis.get(CONVERSION_BACKLOG_KEY)) === 0, 20_000, 'the backlog counter to be reset')
   const ending = await runningExperiment(gateway, tenant, [50, 50], { endDate: new Date(Date.now() + 3_600_000).toISOString() })
-  await db.updateTable('experiments').set({ end_date: new Date(Date.now() - 1000) }).where('id', '=', ending.id).execute()
+  await db
+    .updateTable('experiments')
+    .set({ end_date: new Date(Date.now() - 1000) })
+    .where('id', '=', ending.id)
+    .execute()
   await eventually(
     async () => (await db.selectFrom('experiments').select('status').where('id', '=', ending.id).executeTakeFirstOrThrow()).status === 'completed',
     15_000,
@@ -197,7 +210,11 @@ describe('Redis that lost its last writes', () => {
     expect(await redis.hlen(redisKeys.assignments(experiment.id))).toBe(early.length)
 
     // The worker's periodic check finds the sticky map behind PostgreSQL and rebuilds it.
-    await eventually(async () => (await redis.hlen(redisKeys.assignments(experiment.id))) === early.length + late.length, 25_000, 'the sticky map to be rebuilt')
+    await eventually(
+      async () => (await redis.hlen(redisKeys.assignments(experiment.id))) === early.length + late.length,
+      25_000,
+      'the sticky map to be rebuilt',
+    )
     await eventually(async () => (await liveCount(experiment.id)) === early.length + late.length, 10_000, 'the count to equal PostgreSQL')
     const back = await inParallel(late, 20, async (u) => [u, await ask(experiment.id, u)] as const)
     for (const [u, answer] of back) expect(answer, u).toEqual({ status: 200, reason: 'existing', variantId: told.get(u) })

@@ -52,7 +52,11 @@ it('writes nothing but JSON log lines through a Redis restart, and stores batche
     redisServer = await startPrivateRedis({ dir, port, appendOnly: true })
 
     // The gateway's command connection reconnects on its own; the worker stores what it is sent.
-    await eventually(async () => (await sendConversions(gateway, tenant, events(experiment.id, ['c', 'd', 'e']))).status === 202, 10_000, 'the gateway to accept a batch again')
+    await eventually(
+      async () => (await sendConversions(gateway, tenant, events(experiment.id, ['c', 'd', 'e']))).status === 202,
+      10_000,
+      'the gateway to accept a batch again',
+    )
     await eventually(async () => (await counted(experiment.id)) >= 5, 20_000, 'a batch sent after the restart to be counted')
   } finally {
     worker.child.kill('SIGTERM')

@@ -101,15 +101,22 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
       if (status !== 200) refusedUsers.push(userId)
     }
     const conversions = async () => {
-      const batch = events(experiment.id, Array.from({ length: 100 }, (_, i) => `stall-user-${i}`))
+      const batch = events(
+        experiment.id,
+        Array.from({ length: 100 }, (_, i) => `stall-user-${i}`),
+      )
       for (const event of batch) sentEventIds.add(event.eventId)
-      const { status } = await timed('conversions', () => gateway.inject({ method: 'POST', url: '/api/conversions', headers: headers.events, payload: { events: batch } }))
+      const { status } = await timed('conversions', () =>
+        gateway.inject({ method: 'POST', url: '/api/conversions', headers: headers.events, payload: { events: batch } }),
+      )
       if (status === 202) acceptedEventIds.push(...batch.map((event) => event.eventId))
     }
     const read = () => timed('experiment', () => gateway.inject({ method: 'GET', url: `/api/experiments/${experiment.id}`, headers: headers.read }))
     const lifecycle = async () => {
       const action = cyclingStatus === 'running' ? 'stop' : 'start'
-      const { status, body } = await timed('lifecycle', () => gateway.inject({ method: 'POST', url: `/api/experiments/${cycling.id}/${action}`, headers: headers.write }))
+      const { status, body } = await timed('lifecycle', () =>
+        gateway.inject({ method: 'POST', url: `/api/experiments/${cycling.id}/${action}`, headers: headers.write }),
+      )
       if (status === 200) cyclingStatus = (body.data as { status: string }).status
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -119,16 +126,7 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
 
-    const loops = [
-      loop(assignment),
-      loop(assignment),
-      loop(assignment),
-      loop(conversions),
-      loop(conversions),
-      loop(read),
-      loop(lifecycle),
-      loop(ready),
-    ]
+    const loops = [loop(assignment), loop(assignment), loop(assignment), loop(conversions), loop(conversions), loop(read), loop(lifecycle), loop(ready)]
     await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS))
     const pauseSentAt = Date.now()
     expect(await admin.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL')).toBe('OK')
@@ -174,7 +172,10 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
     for (const kind of Object.keys(summary)) {
       const after = outcomes.filter((o) => o.kind === kind && o.startedAt >= pauseEndsBy + RECOVERY_MS)
       expect(after.length, `${kind}: requests after the pause`).toBeGreaterThan(0)
-      expect(after.filter((o) => o.status >= 300), `${kind}: failures after the pause`).toEqual([])
+      expect(
+        after.filter((o) => o.status >= 300),
+        `${kind}: failures after the pause`,
+      ).toEqual([])
     }
 
     // Nothing acknowledged is lost: every event that got 202 is in a queued job. Batches that got
@@ -198,7 +199,12 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
     // variant recorded then ('existing'), which the hash had chosen.
     const retried = await Promise.all(
       refusedUsers.map(async (userId) => {
-        const response = await replica.app.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/assignments`, headers: headers.assign, payload: { userId } })
+        const response = await replica.app.inject({
+          method: 'POST',
+          url: `/api/experiments/${experiment.id}/assignments`,
+          headers: headers.assign,
+          payload: { userId },
+        })
         return { userId, status: response.statusCode, reason: (response.json() as { data?: { reason?: string } }).data?.reason }
       }),
     )
@@ -212,8 +218,14 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const worker = await spawnService('apps/analytics/dist/main.js', { REDIS_URL: redisServer.url })
     const ask = async (userId: string) =>
-      (await replica.app.inject({ method: 'POST', url: `/api/experiments/${experiment.id}/assignments`, headers: bearer(tenant, 'assignments:write'), payload: { userId } })).json()
-        .data?.reason as string | undefined
+      (
+        await replica.app.inject({
+          method: 'POST',
+          url: `/api/experiments/${experiment.id}/assignments`,
+          headers: bearer(tenant, 'assignments:write'),
+          payload: { userId },
+        })
+      ).json().data?.reason as string | undefined
     try {
       await eventually(async () => (await admin.exists(redisKeys.restored)) === 1, 20_000, 'the worker to set up its Redis')
       expect(await admin.call('CLIENT', 'PAUSE', '2000', 'ALL')).toBe('OK')

@@ -32,7 +32,9 @@ describe('a service started against an unreachable PostgreSQL', () => {
     expect(code).toBe(1)
     expect(lines).toEqual([
       expect.stringMatching(
-        new RegExp(`^${service}: cannot start: PostgreSQL at ${host}:${port}/experiments \\(DATABASE_URL\\): connect ECONNREFUSED [^;]*:${port}; exiting with status 1$`),
+        new RegExp(
+          `^${service}: cannot start: PostgreSQL at ${host}:${port}/experiments \\(DATABASE_URL\\): connect ECONNREFUSED [^;]*:${port}; exiting with status 1$`,
+        ),
       ),
     ])
     expect(lines.join('\n')).not.toContain(PASSWORD)

@@ -145,12 +145,23 @@ const parsesAsJson = (line: string) => {
 }
 
 /** spawnService, with the service's stdout and stderr collected rather than passed through. */
-export const spawnServiceWithOutput = async (entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: ServiceOutput }> => {
+export const spawnServiceWithOutput = async (
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number; output: ServiceOutput }> => {
   const path = `${ROOT}${entry}`
   if (!existsSync(path)) throw new Error(`${entry} is missing: run npm run build first`)
   const port = await freePort()
   const child = spawn(process.execPath, [path], {
-    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), JWT_SECRET: TEST_JWT_SECRET, ANALYTICS_PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: testDatabaseUrl(),
+      REDIS_URL: testRedisUrl(),
+      JWT_SECRET: TEST_JWT_SECRET,
+      ANALYTICS_PORT: String(port),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const stdout: string[] = []
@@ -164,7 +175,10 @@ export const spawnServiceWithOutput = async (entry: string, env: Record<string, 
     output: {
       stdout,
       stderr,
-      lines: () => all().filter(parsesAsJson).map((line) => JSON.parse(line) as LogLine),
+      lines: () =>
+        all()
+          .filter(parsesAsJson)
+          .map((line) => JSON.parse(line) as LogLine),
       notJson: () => all().filter((line) => !parsesAsJson(line)),
     },
   }

@@ -64,11 +64,20 @@ export const startWorkers = async ({
       settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) },
     }),
     new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),
-    new Worker(QUEUE.maintenance, makeMaintenanceProcessor({ db, publisher: configPublisher(redis), reconcileBacklog: () => reconcileBacklog(conversions, redis), ...(sweepSettleSeconds === undefined ? {} : { sweepSettleSeconds }) }), {
-      ...common,
-      connection: bullConnection(),
-      concurrency: 1,
-    }),
+    new Worker(
+      QUEUE.maintenance,
+      makeMaintenanceProcessor({
+        db,
+        publisher: configPublisher(redis),
+        reconcileBacklog: () => reconcileBacklog(conversions, redis),
+        ...(sweepSettleSeconds === undefined ? {} : { sweepSettleSeconds }),
+      }),
+      {
+        ...common,
+        connection: bullConnection(),
+        concurrency: 1,
+      },
+    ),
   ]
   for (const worker of workers) {
     worker.on('failed', (job, err) => logJobFailure(log, worker.name, job, err, backoff))
@@ -82,9 +91,21 @@ export const startWorkers = async ({
   const tickOptions = { removeOnComplete: true, removeOnFail: 100 }
   /** Registers the maintenance ticks; again after Redis lost its data, which takes the schedulers with it. */
   const registerSchedulers = async () => {
-    await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.completeEnded, { every: completeEveryMs }, { name: MAINTENANCE_JOBS.completeEnded, opts: tickOptions })
-    await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reattributeSweep, { every: sweepEveryMs }, { name: MAINTENANCE_JOBS.reattributeSweep, opts: tickOptions })
-    await maintenance.upsertJobScheduler(MAINTENANCE_JOBS.reconcileBacklog, { every: reconcileEveryMs }, { name: MAINTENANCE_JOBS.reconcileBacklog, opts: tickOptions })
+    await maintenance.upsertJobScheduler(
+      MAINTENANCE_JOBS.completeEnded,
+      { every: completeEveryMs },
+      { name: MAINTENANCE_JOBS.completeEnded, opts: tickOptions },
+    )
+    await maintenance.upsertJobScheduler(
+      MAINTENANCE_JOBS.reattributeSweep,
+      { every: sweepEveryMs },
+      { name: MAINTENANCE_JOBS.reattributeSweep, opts: tickOptions },
+    )
+    await maintenance.upsertJobScheduler(
+      MAINTENANCE_JOBS.reconcileBacklog,
+      { every: reconcileEveryMs },
+      { name: MAINTENANCE_JOBS.reconcileBacklog, opts: tickOptions },
+    )
   }
   await registerSchedulers()
 

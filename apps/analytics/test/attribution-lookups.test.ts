@@ -29,7 +29,9 @@ const withAssignments = async (body: (trx: Transaction<DB>) => Promise<void>) =>
   await db
     .transaction()
     .execute(async (trx) => {
-      await sql`insert into experiments (id, tenant_id, name, type, status, seed) values (${experimentId}, ${run}, 'lookups', 'ab_test', 'running', 'seed')`.execute(trx)
+      await sql`insert into experiments (id, tenant_id, name, type, status, seed) values (${experimentId}, ${run}, 'lookups', 'ab_test', 'running', 'seed')`.execute(
+        trx,
+      )
       await sql`insert into variants (id, experiment_id, position, name, split_basis_points, config)
         values (${variants[0]}, ${experimentId}, 0, 'a', 5000, '{}'), (${variants[1]}, ${experimentId}, 1, 'b', 5000, '{}')`.execute(trx)
       await sql`insert into assignments (experiment_id, user_id, variant_id, assigned_at)
@@ -65,7 +67,10 @@ const job = (prefix: string) => {
 const attributions = async (trx: Transaction<DB>) =>
   Object.fromEntries(
     (
-      await sql<{ attribution: string; n: number }>`select attribution, count(*)::int as n from conversions where tenant_id = ${run} group by attribution`.execute(trx)
+      await sql<{
+        attribution: string
+        n: number
+      }>`select attribution, count(*)::int as n from conversions where tenant_id = ${run} group by attribution`.execute(trx)
     ).rows.map((r) => [r.attribution, r.n]),
   )
 

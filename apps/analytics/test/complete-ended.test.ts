@@ -28,7 +28,11 @@ describe('completeEndedExperiments', () => {
   it('completes experiments whose endDate has passed, withdraws their config and stores a final snapshot', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50], { endDate: new Date(Date.now() + 60_000).toISOString() })
     const notYet = await runningExperiment(gateway, tenant, [50, 50], { endDate: new Date(Date.now() + 3_600_000).toISOString() })
-    await db.updateTable('experiments').set({ end_date: new Date(Date.now() - 1000) }).where('id', '=', experiment.id).execute()
+    await db
+      .updateTable('experiments')
+      .set({ end_date: new Date(Date.now() - 1000) })
+      .where('id', '=', experiment.id)
+      .execute()
     const completed = await completeEndedExperiments({ db, publisher: configPublisher(redis) })
     expect(completed).toContain(experiment.id)
     expect(completed).not.toContain(notYet.id)

@@ -49,7 +49,11 @@ describe('makeConversionProcessor', () => {
     await sql`create trigger fail_once_trigger before insert on unattributed_aggregates for each row execute function fail_once_fn()`.execute(db)
     // A Redis of its own: the backlog counter is compared before and after, and the maintenance
     // ticks of other files' workers reset it whenever their queue is empty.
-    const ownRedisServer = await startPrivateRedis({ dir: new URL(`../../../.data/test-redis-retry-${process.pid}`, import.meta.url).pathname, port: await freePort(), appendOnly: false })
+    const ownRedisServer = await startPrivateRedis({
+      dir: new URL(`../../../.data/test-redis-retry-${process.pid}`, import.meta.url).pathname,
+      port: await freePort(),
+      appendOnly: false,
+    })
     const ownRedis = await connectRedis(ownRedisServer.url)
     try {
       const process = makeConversionProcessor({ db, redis: ownRedis })

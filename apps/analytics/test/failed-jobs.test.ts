@@ -41,10 +41,18 @@ describe('a job that cannot succeed', () => {
     const workers = await workersOn(db)
     try {
       // Columns of different lengths: the worker fails it as unrecoverable at once.
-      const job = await queue.add(QUEUE.conversions, { tenantId: 't', eventIds: ['e1', 'e2'], userIds: ['u1'], experimentIds: 'x', metrics: 'm', values: 1, timestamps: 't' }, CONVERSION_JOB_OPTIONS)
+      const job = await queue.add(
+        QUEUE.conversions,
+        { tenantId: 't', eventIds: ['e1', 'e2'], userIds: ['u1'], experimentIds: 'x', metrics: 'm', values: 1, timestamps: 't' },
+        CONVERSION_JOB_OPTIONS,
+      )
       await eventually(async () => workers.lines.some((l) => l.jobId === job.id), 10_000, 'the failure to be logged')
       expect(workers.lines.filter((l) => l.jobId === job.id).map((l) => [l.level, l.msg, l.reason])).toEqual([
-        [50, 'job failed for good: retrying cannot succeed; it stays in the failed set for a person to look at', 'malformed conversions job: userIds holds 1 values for 2 events'],
+        [
+          50,
+          'job failed for good: retrying cannot succeed; it stays in the failed set for a person to look at',
+          'malformed conversions job: userIds holds 1 values for 2 events',
+        ],
       ])
       expect(await job.getState()).toBe('failed')
     } finally {
@@ -56,12 +64,24 @@ describe('a job that cannot succeed', () => {
     const workers = await workersOn(db)
     try {
       // Well formed, but no timestamp PostgreSQL can read: retrying cannot store it.
-      const data = { tenantId: aTenant(), eventIds: ['e1', 'e2'], userIds: ['u1', 'u2'], experimentIds: 'x', metrics: 'conversion', values: 1, timestamps: 'not-a-date' }
+      const data = {
+        tenantId: aTenant(),
+        eventIds: ['e1', 'e2'],
+        userIds: ['u1', 'u2'],
+        experimentIds: 'x',
+        metrics: 'conversion',
+        values: 1,
+        timestamps: 'not-a-date',
+      }
       const job = await queue.add(QUEUE.conversions, data, CONVERSION_JOB_OPTIONS)
       await eventually(async () => workers.lines.some((l) => l.jobId === job.id), 10_000, 'the failure to be logged')
       const logged = workers.lines.filter((l) => l.jobId === job.id)
-      expect(logged.map((l) => [l.level, l.msg, l.attempts])).toEqual([[50, 'job failed for good: retrying cannot succeed; it stays in the failed set for a person to look at', 1]])
-      expect(logged[0]!.reason).toBe('cannot succeed, not retried: PostgreSQL refused it (SQLSTATE 22007): invalid input syntax for type timestamp with time zone: "not-a-date"')
+      expect(logged.map((l) => [l.level, l.msg, l.attempts])).toEqual([
+        [50, 'job failed for good: retrying cannot succeed; it stays in the failed set for a person to look at', 1],
+      ])
+      expect(logged[0]!.reason).toBe(
+        'cannot succeed, not retried: PostgreSQL refused it (SQLSTATE 22007): invalid input syntax for type timestamp with time zone: "not-a-date"',
+      )
       const failed = await queue.getJob(job.id!)
       expect([await failed!.getState(), failed!.attemptsMade, failed!.failedReason]).toEqual(['failed', 1, logged[0]!.reason])
     } finally {
@@ -75,7 +95,15 @@ describe('PostgreSQL out of reach', () => {
     const workerDb = await unreachableDb()
     const workers = await workersOn(workerDb, { retry: { delayMs: 10, maxDelayMs: 100 }, waitingReportEveryMs: 300 })
     try {
-      const data = { tenantId: aTenant(), eventIds: ['e1'], userIds: ['u1'], experimentIds: 'x', metrics: 'conversion', values: 1, timestamps: new Date().toISOString() }
+      const data = {
+        tenantId: aTenant(),
+        eventIds: ['e1'],
+        userIds: ['u1'],
+        experimentIds: 'x',
+        metrics: 'conversion',
+        values: 1,
+        timestamps: new Date().toISOString(),
+      }
       const jobs = await Promise.all([1, 2, 3].map(() => queue.add(QUEUE.conversions, data, CONVERSION_JOB_OPTIONS)))
       const ids = new Set(jobs.map((j) => j.id))
       // Past the 10 attempts after which jobs used to fail for good.

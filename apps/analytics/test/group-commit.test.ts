@@ -42,7 +42,12 @@ describe('groupCommit', () => {
   it('stores the items of a failed group one by one, so only the item that cannot be stored fails', async () => {
     const { calls, store, releaseAll } = gatedStore()
     const commit = groupCommit({ store, sizeOf: () => 1, maxSize: 100, parallel: 1 })
-    const results = ['first', 'ok', 'bad', 'fine'].map((item) => commit.submit(item).then((r) => r, (e: Error) => e.message))
+    const results = ['first', 'ok', 'bad', 'fine'].map((item) =>
+      commit.submit(item).then(
+        (r) => r,
+        (e: Error) => e.message,
+      ),
+    )
     for (let i = 0; i < 6; i++) await releaseAll()
     expect(calls).toEqual([['first'], ['ok', 'bad', 'fine'], ['ok'], ['bad'], ['fine']])
     expect(await Promise.all(results)).toEqual(['FIRST', 'OK', 'cannot store bad', 'FINE'])

@@ -8,7 +8,12 @@ const pgError = (code: string, message = 'refused') => Object.assign(new Error(m
 describe('isPermanentFailure', () => {
   it('is true for a malformed job, a bug, and a statement PostgreSQL refuses for its data or text', () => {
     expect(isPermanentFailure(new UnrecoverableError('malformed conversions job'))).toBe(true)
-    for (const bug of [new TypeError('x is undefined'), new RangeError('Invalid array length'), new ReferenceError('y is not defined'), new SyntaxError('Unexpected token')]) {
+    for (const bug of [
+      new TypeError('x is undefined'),
+      new RangeError('Invalid array length'),
+      new ReferenceError('y is not defined'),
+      new SyntaxError('Unexpected token'),
+    ]) {
       expect(isPermanentFailure(bug)).toBe(true)
     }
     // data exception, integrity constraint, syntax or access rule, cardinality, feature not supported, program limit
@@ -32,7 +37,9 @@ describe('asJobFailure', () => {
   it('turns a permanent failure into an UnrecoverableError naming the reason', () => {
     const failure = asJobFailure(pgError('22007', 'invalid input syntax for type timestamp with time zone: "x"'))
     expect(failure).toBeInstanceOf(UnrecoverableError)
-    expect((failure as Error).message).toBe('cannot succeed, not retried: PostgreSQL refused it (SQLSTATE 22007): invalid input syntax for type timestamp with time zone: "x"')
+    expect((failure as Error).message).toBe(
+      'cannot succeed, not retried: PostgreSQL refused it (SQLSTATE 22007): invalid input syntax for type timestamp with time zone: "x"',
+    )
     expect((asJobFailure(new TypeError('x is undefined')) as Error).message).toBe('cannot succeed, not retried: TypeError: x is undefined')
   })
 

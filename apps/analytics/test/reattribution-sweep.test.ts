@@ -29,13 +29,14 @@ afterAll(async () => {
 const api = (method: 'GET' | 'POST', url: string, payload?: object) => callGateway(gateway, tenant, method, url, payload)
 
 describe('sweepWaitingConversions', () => {
-  it('the sweep attributes a conversion stored in a transaction that overlapped its assignment\'s (the race), once that transaction has ended', async () => {
+  it("the sweep attributes a conversion stored in a transaction that overlapped its assignment's (the race), once that transaction has ended", async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const [event] = events(experiment.id, ['racer'])
     const variantId = experiment.variants[0]!.id
     const job = { tenantId: tenant, events: toConversionJob(tenant, [event!], { metric: 'conversion', value: 1, timestamp: new Date().toISOString() }) }
     const attribution = async () =>
-      (await db.selectFrom('conversions').select('attribution').where('tenant_id', '=', tenant).where('event_id', '=', event!.eventId).executeTakeFirst())?.attribution
+      (await db.selectFrom('conversions').select('attribution').where('tenant_id', '=', tenant).where('event_id', '=', event!.eventId).executeTakeFirst())
+        ?.attribution
     // The race for real: the conversion's transaction stores it as not assigned and stays open while
     // the drain's transaction stores the assignment and re-attributes; neither sees the other.
     let commit!: () => void

@@ -16,9 +16,7 @@ declare module 'ioredis' {
 /** The variant the hash chose: its position in the experiment's variants (what the sticky map stores) and id. */
 export type ScriptCall = { experimentId: string; userId: string; position: number; variantId: string }
 /** `stored` is the sticky map's value: the variant's position. */
-export type ScriptOutcome =
-  | { kind: 'existing' | 'assigned'; stored: string }
-  | { kind: 'refused'; status: string }
+export type ScriptOutcome = { kind: 'existing' | 'assigned'; stored: string } | { kind: 'refused'; status: string }
 
 const OUTCOME_CODES = { 0: 'assigned', 1: 'existing' } as const
 

@@ -70,7 +70,10 @@ export const createAssigner = ({ cache, script, now = Date.now }: Deps) => {
       const experiments = experimentIds ? await Promise.all(experimentIds.map((id) => owned(tenantId, id))) : cache.liveOf(tenantId)
       const plans = experiments.map((experiment) => plan(experiment, userId, attributes))
       const pending = plans.filter((p): p is Extract<Plan, { call: ScriptCall }> => 'call' in p)
-      const outcomes = await script.many(pending.map((p) => p.call), now())
+      const outcomes = await script.many(
+        pending.map((p) => p.call),
+        now(),
+      )
       const byExperiment = new Map(pending.map((p, i) => [p.call.experimentId, resolve(p.experiment, userId, outcomes[i]!)]))
       return plans.map((p) => ('answer' in p ? p.answer : byExperiment.get(p.call.experimentId)!))
     },

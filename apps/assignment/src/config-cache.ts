@@ -23,7 +23,10 @@ const RESTORING_RETRY_AFTER_SECONDS = 2
 
 /** The answer while the analytics worker restores what Redis lost from PostgreSQL: retry shortly. */
 export const redisRestoring = (what: string) =>
-  new ServiceUnavailable(`${what}: Redis lost it and is being restored from PostgreSQL; retry in ${RESTORING_RETRY_AFTER_SECONDS} s`, RESTORING_RETRY_AFTER_SECONDS)
+  new ServiceUnavailable(
+    `${what}: Redis lost it and is being restored from PostgreSQL; retry in ${RESTORING_RETRY_AFTER_SECONDS} s`,
+    RESTORING_RETRY_AFTER_SECONDS,
+  )
 
 const prepare = (config: AssignmentConfig): CachedExperiment => {
   const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
@@ -63,7 +66,10 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
     const prepared = prepare(config)
     byId.set(config.id, prepared)
     let tenantExperiments = byTenant.get(config.tenantId)
-    if (!tenantExperiments) byTenant.set(config.tenantId, (tenantExperiments = new Map()))
+    if (!tenantExperiments) {
+      tenantExperiments = new Map()
+      byTenant.set(config.tenantId, tenantExperiments)
+    }
     tenantExperiments.set(config.id, prepared)
   }
 

@@ -9,7 +9,11 @@ const tenant = aTenant()
 describe('a value outside a fixed set of values', () => {
   it('every request input with a fixed set of values is one this file tests', async () => {
     const doc = (await gw.app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument
-    expect(fixedValueInputs(doc).map((i) => i.input).sort()).toEqual(['GET /api/experiments query status', 'POST /api/experiments body /type'])
+    expect(
+      fixedValueInputs(doc)
+        .map((i) => i.input)
+        .sort(),
+    ).toEqual(['GET /api/experiments query status', 'POST /api/experiments body /type'])
   })
 
   it('GET /api/experiments?status=bogus answers 400 with one problem naming the statuses', async () => {
@@ -18,9 +22,7 @@ describe('a value outside a fixed set of values', () => {
     expect(body.error).toEqual({
       code: 'VALIDATION_FAILED',
       message: 'status must be one of draft, running, stopped, completed, archived',
-      details: [
-        { path: '/status', message: 'status must be one of draft, running, stopped, completed, archived', in: 'querystring' },
-      ],
+      details: [{ path: '/status', message: 'status must be one of draft, running, stopped, completed, archived', in: 'querystring' }],
     })
   })
 
@@ -40,7 +42,7 @@ describe('a value outside a fixed set of values', () => {
     expect(body.error.message).toBe('type must be ab_test')
   })
 
-  it('names the field by its path inside the body, beside the body\'s other problems', async () => {
+  it("names the field by its path inside the body, beside the body's other problems", async () => {
     const { status, body } = await call(gw, 'POST', '/api/experiments', tenant, anExperimentBody({ type: 7, name: '' }))
     expect(status).toBe(400)
     expect(body.error.details.map((d: { path: string; message: string }) => [d.path, d.message]).sort()).toEqual([

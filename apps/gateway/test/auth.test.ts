@@ -115,7 +115,11 @@ describe('tenancy', () => {
     ['POST', '/stop'],
     ['POST', '/complete'],
   ]
-  const audienceTargets: Target[] = [['GET', ''], ['PATCH', '', { conditions: { country: 'XX' } }], ['DELETE', '']]
+  const audienceTargets: Target[] = [
+    ['GET', ''],
+    ['PATCH', '', { conditions: { country: 'XX' } }],
+    ['DELETE', ''],
+  ]
 
   it.each(experimentTargets)("returns 404 EXPERIMENT_NOT_FOUND for another tenant's experiment: %s …%s", async (method, suffix, body) => {
     const draft = await createExperiment(gw, owner)

@@ -24,7 +24,11 @@ const rowCounts = async () => ({
 describe('ids in the path', () => {
   it('treats an id of 101–128 characters as any other id (404), and a longer one as 400 naming /id', async () => {
     expectEnvelope(await gw.app.inject({ method: 'GET', url: `/api/experiments/${'a'.repeat(128)}`, headers: bearer(tenant) }), 404, 'EXPERIMENT_NOT_FOUND')
-    const tooLong = expectEnvelope(await gw.app.inject({ method: 'GET', url: `/api/audiences/${'a'.repeat(129)}`, headers: bearer(tenant) }), 400, 'VALIDATION_FAILED')
+    const tooLong = expectEnvelope(
+      await gw.app.inject({ method: 'GET', url: `/api/audiences/${'a'.repeat(129)}`, headers: bearer(tenant) }),
+      400,
+      'VALIDATION_FAILED',
+    )
     expect(tooLong.error.details[0].path).toBe('/id')
   })
 })
@@ -64,7 +68,17 @@ describe('request bodies', () => {
     ['a name', '/api/audiences', anAudienceBody({ name: 'a\u0000b' }), '/name'],
     ['a condition value', '/api/audiences', anAudienceBody({ conditions: { country: 'U\u0000S' } }), '/conditions/country'],
     ['a condition key', '/api/audiences', anAudienceBody({ conditions: { 'a\u0000': 1 } }), '/conditions/a\u0000'],
-    ['a variant config', '/api/experiments', anExperimentBody({ variants: [{ name: 'A', splitPercentage: 50, config: { k: '\u0000' } }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/config/k'],
+    [
+      'a variant config',
+      '/api/experiments',
+      anExperimentBody({
+        variants: [
+          { name: 'A', splitPercentage: 50, config: { k: '\u0000' } },
+          { name: 'B', splitPercentage: 50 },
+        ],
+      }),
+      '/variants/0/config/k',
+    ],
   ])('returns 400 VALIDATION_FAILED, not 500, for a NUL character in %s', async (_case, url, body, path) => {
     const before = await rowCounts()
     const response = expectEnvelope(await post(url, JSON.stringify(body)), 400, 'VALIDATION_FAILED')
@@ -75,9 +89,39 @@ describe('request bodies', () => {
   // An unpaired surrogate is not Unicode: jsonb refuses it (a 500) and text stores it as U+FFFD, so
   // distinct names or ids would collide. A pair (an emoji) is fine.
   it.each([
-    ['a variant config value', '/api/experiments', anExperimentBody({ variants: [{ name: 'A', splitPercentage: 50, config: { k: '\ud800' } }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/config/k'],
-    ['a variant config key', '/api/experiments', anExperimentBody({ variants: [{ name: 'A', splitPercentage: 50, config: { '\udfff': 1 } }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/config/\udfff'],
-    ['a variant name', '/api/experiments', anExperimentBody({ variants: [{ name: 'A\ud801', splitPercentage: 50 }, { name: 'B', splitPercentage: 50 }] }), '/variants/0/name'],
+    [
+      'a variant config value',
+      '/api/experiments',
+      anExperimentBody({
+        variants: [
+          { name: 'A', splitPercentage: 50, config: { k: '\ud800' } },
+          { name: 'B', splitPercentage: 50 },
+        ],
+      }),
+      '/variants/0/config/k',
+    ],
+    [
+      'a variant config key',
+      '/api/experiments',
+      anExperimentBody({
+        variants: [
+          { name: 'A', splitPercentage: 50, config: { '\udfff': 1 } },
+          { name: 'B', splitPercentage: 50 },
+        ],
+      }),
+      '/variants/0/config/\udfff',
+    ],
+    [
+      'a variant name',
+      '/api/experiments',
+      anExperimentBody({
+        variants: [
+          { name: 'A\ud801', splitPercentage: 50 },
+          { name: 'B', splitPercentage: 50 },
+        ],
+      }),
+      '/variants/0/name',
+    ],
     ['a condition value', '/api/audiences', anAudienceBody({ conditions: { country: '\ud800' } }), '/conditions/country'],
   ])('returns 400 VALIDATION_FAILED, not 500, for an unpaired surrogate in %s', async (_case, url, body, path) => {
     const before = await rowCounts()
@@ -160,7 +204,10 @@ describe('OpenAPI', () => {
       if (!match) continue
       stack.length = match[1]!.length / 4
       stack.push(match[2]!)
-      const path = stack.join('').replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1')
+      const path = stack
+        .join('')
+        .replace(/:(\w+)/g, '{$1}')
+        .replace(/(.)\/$/, '$1')
       for (const method of match[3]?.split(', ') ?? []) {
         if (method !== 'HEAD' && !path.startsWith('/docs')) operations.add(`${method} ${path}`)
       }

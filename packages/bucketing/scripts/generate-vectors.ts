@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { bucketRangesFromSplits, fnv1a32, hash, HASH_VERSION, variantIndexFor } from '../src/index.js'
 
-const longAscii = 'user-' + 'abcdefghij'.repeat(100)
+const longAscii = `user-${'abcdefghij'.repeat(100)}`
 const longMixed = 'ü日本🎉-'.repeat(64)
 
 const fnvInputs = ['', 'a', 'foobar', 'user-0', 'ü', 'u\u0308', '日本', '🎉', '\u{10FFFF}', longMixed]
@@ -47,9 +47,7 @@ const assignmentUsers = ['user-0', 'user-1', 'user-2', 'user-42', 'user-102', 'u
 const assignmentSeeds = ['exp-checkout-button', '🎉']
 
 const hashVectors = seeds.flatMap((seed) =>
-  values.flatMap((value) =>
-    [1, 2].map((version) => ({ seed, value, version, expected: hash(seed, value, version) })),
-  ),
+  values.flatMap((value) => [1, 2].map((version) => ({ seed, value, version, expected: hash(seed, value, version) }))),
 )
 hashVectors.push({ seed: 'seed', value: 'a', version: 3, expected: null })
 
@@ -78,12 +76,10 @@ const vectors = {
 // One vector per line keeps the file short and its diffs readable.
 function serialize(data: Record<string, unknown>): string {
   const fields = Object.entries(data).map(([key, value]) => {
-    const body = Array.isArray(value)
-      ? '[\n' + value.map((item) => '    ' + JSON.stringify(item)).join(',\n') + '\n  ]'
-      : JSON.stringify(value)
+    const body = Array.isArray(value) ? `[\n${value.map((item) => `    ${JSON.stringify(item)}`).join(',\n')}\n  ]` : JSON.stringify(value)
     return `  ${JSON.stringify(key)}: ${body}`
   })
-  return '{\n' + fields.join(',\n') + '\n}\n'
+  return `{\n${fields.join(',\n')}\n}\n`
 }
 
 const target = fileURLToPath(new URL('../vectors.json', import.meta.url))

@@ -25,11 +25,7 @@ export function weightsUsable(numVariations: number, weights: readonly number[])
 }
 
 /** One range per variant with GrowthBook's semantics (start = sum of earlier weights, width = coverage × weight), e.g. `getBucketRanges(2, 0.5)` → `[[0, 0.25], [0.5, 0.75]]`. */
-export function getBucketRanges(
-  numVariations: number,
-  coverage?: number,
-  weights?: readonly number[] | null,
-): BucketRange[] {
+export function getBucketRanges(numVariations: number, coverage?: number, weights?: readonly number[] | null): BucketRange[] {
   const cov = clampCoverage(coverage)
   const used = weights && weightsUsable(numVariations, weights) ? weights : getEqualWeights(numVariations)
   const ranges: BucketRange[] = new Array(used.length)

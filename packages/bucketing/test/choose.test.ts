@@ -26,12 +26,9 @@ interface ExperimentCase {
 }
 
 describe('chooseVariation: GrowthBook published cases', () => {
-  it.each(growthbook.chooseVariation as [string, number, [number, number][], number][])(
-    '%s',
-    (_name, n, ranges, expected) => {
-      expect(chooseVariation(n, ranges)).toBe(expected)
-    },
-  )
+  it.each(growthbook.chooseVariation as [string, number, [number, number][], number][])('%s', (_name, n, ranges, expected) => {
+    expect(chooseVariation(n, ranges)).toBe(expected)
+  })
 })
 
 describe('GrowthBook experiment cases (hash + ranges + choose)', () => {

@@ -51,12 +51,9 @@ describe('fnv1a32', () => {
 })
 
 describe('fnv1a32Decimal', () => {
-  it.each([0, 1, 9, 10, 99, 100, 123456789, 1000000000, 2147483647, 2147483648, 4294967295])(
-    'equals fnv1a32(String(%d))',
-    (n) => {
-      expect(fnv1a32Decimal(n)).toBe(fnv1a32(String(n)))
-    },
-  )
+  it.each([0, 1, 9, 10, 99, 100, 123456789, 1000000000, 2147483647, 2147483648, 4294967295])('equals fnv1a32(String(%d))', (n) => {
+    expect(fnv1a32Decimal(n)).toBe(fnv1a32(String(n)))
+  })
 
   it('equals hashing the decimal string for any uint32', () => {
     fc.assert(

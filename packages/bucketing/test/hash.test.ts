@@ -34,8 +34,13 @@ describe('hash', () => {
         const v2 = hashV2(seed, value)
         const v1 = hashV1(seed, value)
         return (
-          v2 >= 0 && v2 < 1 && Number.isInteger(Math.round(v2 * 10000)) && v2 === Math.round(v2 * 10000) / 10000 &&
-          v1 >= 0 && v1 < 1 && v1 === Math.round(v1 * 1000) / 1000
+          v2 >= 0 &&
+          v2 < 1 &&
+          Number.isInteger(Math.round(v2 * 10000)) &&
+          v2 === Math.round(v2 * 10000) / 10000 &&
+          v1 >= 0 &&
+          v1 < 1 &&
+          v1 === Math.round(v1 * 1000) / 1000
         )
       }),
     )

@@ -1,13 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  bucketRangesFromSplits,
-  chooseVariation,
-  getBucketRanges,
-  getEqualWeights,
-  weightsUsable,
-  type BucketRange,
-} from '../src/index.js'
+import { bucketRangesFromSplits, chooseVariation, getBucketRanges, getEqualWeights, weightsUsable, type BucketRange } from '../src/index.js'
 import growthbook from './growthbook-cases.json' with { type: 'json' }
 
 type RangeCase = [string, [number, number, number[] | null], [number, number][]]
@@ -83,14 +76,12 @@ describe('getBucketRanges', () => {
 })
 
 /** Splits in hundredths of a percent, each >= 0, summing to exactly 100.00 %. */
-const twoDecimalSplits = fc
-  .array(fc.integer({ min: 0, max: 10000 }), { minLength: 1, maxLength: 9 })
-  .map((parts) => {
-    // Turn arbitrary integers into cut points of 0..10000, then into part sizes.
-    const cuts = parts.map((p) => p % 10001).sort((a, b) => a - b)
-    cuts[cuts.length - 1] = 10000
-    return cuts.map((c, i) => (c - (i === 0 ? 0 : (cuts[i - 1] as number))) / 100)
-  })
+const twoDecimalSplits = fc.array(fc.integer({ min: 0, max: 10000 }), { minLength: 1, maxLength: 9 }).map((parts) => {
+  // Turn arbitrary integers into cut points of 0..10000, then into part sizes.
+  const cuts = parts.map((p) => p % 10001).sort((a, b) => a - b)
+  cuts[cuts.length - 1] = 10000
+  return cuts.map((c, i) => (c - (i === 0 ? 0 : (cuts[i - 1] as number))) / 100)
+})
 
 describe('bucketRangesFromSplits', () => {
   it('divides splits by 100 with coverage 1', () => {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  assignVariant,
-  bucketRangesFromSplits,
-  fnv1a32,
-  hash,
-  HASH_VERSION,
-  variantIndexFor,
-} from '../src/index.js'
+import { assignVariant, bucketRangesFromSplits, fnv1a32, hash, HASH_VERSION, variantIndexFor } from '../src/index.js'
 import vectors from '../vectors.json' with { type: 'json' }
 
 describe('vectors.json', () => {

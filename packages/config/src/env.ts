@@ -53,10 +53,7 @@ export type Env = Static<typeof Env>
 
 export class EnvError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid environment:\n' +
-        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
-    )
+    super(`Invalid environment:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`)
     this.name = 'EnvError'
   }
 }

@@ -40,8 +40,14 @@ describe('loadEnv', () => {
 
   it('retries a conversions job after 1000 ms, doubling up to 60000 ms, unless ANALYTICS_RETRY_DELAY_MS (1–60000) and ANALYTICS_RETRY_MAX_DELAY_MS (1–3600000) say otherwise', () => {
     expect(loadEnv(base)).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 1000, ANALYTICS_RETRY_MAX_DELAY_MS: 60_000 })
-    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '10', ANALYTICS_RETRY_MAX_DELAY_MS: '200' })).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 10, ANALYTICS_RETRY_MAX_DELAY_MS: 200 })
-    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '1', ANALYTICS_RETRY_MAX_DELAY_MS: '3600000' })).toMatchObject({ ANALYTICS_RETRY_DELAY_MS: 1, ANALYTICS_RETRY_MAX_DELAY_MS: 3_600_000 })
+    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '10', ANALYTICS_RETRY_MAX_DELAY_MS: '200' })).toMatchObject({
+      ANALYTICS_RETRY_DELAY_MS: 10,
+      ANALYTICS_RETRY_MAX_DELAY_MS: 200,
+    })
+    expect(loadEnv({ ...base, ANALYTICS_RETRY_DELAY_MS: '1', ANALYTICS_RETRY_MAX_DELAY_MS: '3600000' })).toMatchObject({
+      ANALYTICS_RETRY_DELAY_MS: 1,
+      ANALYTICS_RETRY_MAX_DELAY_MS: 3_600_000,
+    })
     expect(problemsOf({ ...base, ANALYTICS_RETRY_DELAY_MS: '0' })).toEqual(['ANALYTICS_RETRY_DELAY_MS'])
     expect(problemsOf({ ...base, ANALYTICS_RETRY_DELAY_MS: '60001' })).toEqual(['ANALYTICS_RETRY_DELAY_MS'])
     expect(problemsOf({ ...base, ANALYTICS_RETRY_MAX_DELAY_MS: '0' })).toEqual(['ANALYTICS_RETRY_MAX_DELAY_MS'])

@@ -21,10 +21,7 @@ export const AssignmentConfig = Type.Object({
       splitPercentage: Type.Number(),
     }),
   ),
-  audience: Type.Union([
-    Type.Null(),
-    Type.Object({ id: Type.String(), conditions: Type.Record(Type.String(), Type.Unknown()) }),
-  ]),
+  audience: Type.Union([Type.Null(), Type.Object({ id: Type.String(), conditions: Type.Record(Type.String(), Type.Unknown()) })]),
   /** Milliseconds since the epoch of the change that produced this config; a replica keeps the newest. */
   version: Type.Number(),
 })

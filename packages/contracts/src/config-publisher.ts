@@ -36,10 +36,8 @@ export const configPublisher = (redis: Redis) => ({
 export type ConfigPublisher = ReturnType<typeof configPublisher>
 
 /** The config of a completed or archived experiment: enough to answer "not running", nothing more. */
-export const finalConfig = (experiment: {
-  id: string
-  tenantId: string
-  seed: string
-  status: FinalStatus
-  version: number
-}): AssignmentConfig => ({ ...experiment, variants: [], audience: null })
+export const finalConfig = (experiment: { id: string; tenantId: string; seed: string; status: FinalStatus; version: number }): AssignmentConfig => ({
+  ...experiment,
+  variants: [],
+  audience: null,
+})

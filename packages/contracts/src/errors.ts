@@ -72,9 +72,7 @@ export class AudienceNotFound extends AppError {
 export class IllegalTransition extends AppError {
   readonly code = 'ILLEGAL_TRANSITION'
   constructor(id: string, action: string, currentStatus: string) {
-    super(`cannot ${action} experiment ${id}: it is ${currentStatus}`, [
-      { path: '/status', message: `current status is ${currentStatus}`, currentStatus },
-    ])
+    super(`cannot ${action} experiment ${id}: it is ${currentStatus}`, [{ path: '/status', message: `current status is ${currentStatus}`, currentStatus }])
   }
 }
 export class NotInDraft extends AppError {

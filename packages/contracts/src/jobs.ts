@@ -38,7 +38,14 @@ export type ConversionColumns = {
   timestamps: string[]
 }
 
-type EventFields = { eventId: string; experimentId: string; userId: string; metric?: string | undefined; value?: number | undefined; timestamp?: string | undefined }
+type EventFields = {
+  eventId: string
+  experimentId: string
+  userId: string
+  metric?: string | undefined
+  value?: number | undefined
+  timestamp?: string | undefined
+}
 
 /**
  * The job for a validated batch of at least one event, with `defaults` for the fields an event
@@ -47,12 +54,12 @@ type EventFields = { eventId: string; experimentId: string; userId: string; metr
  */
 export const toConversionJob = (tenantId: string, events: EventFields[], defaults: { metric: string; value: number; timestamp: string }): ConversionJob => {
   const metricOf = (event: EventFields) => event.metric ?? defaults.metric
-  const valueOf = (event: EventFields) => event.value ?? defaults.value
+  const valueOfEvent = (event: EventFields) => event.value ?? defaults.value
   const timestampOf = (event: EventFields) => event.timestamp ?? defaults.timestamp
   const first = events[0]!
   const experimentId = first.experimentId
   const metric = metricOf(first)
-  const value = valueOf(first)
+  const value = valueOfEvent(first)
   const timestamp = timestampOf(first)
   let sameExperiment = true
   let sameMetric = true
@@ -65,7 +72,7 @@ export const toConversionJob = (tenantId: string, events: EventFields[], default
     userIds.push(event.userId)
     sameExperiment &&= event.experimentId === experimentId
     sameMetric &&= metricOf(event) === metric
-    sameValue &&= valueOf(event) === value
+    sameValue &&= valueOfEvent(event) === value
     sameTimestamp &&= timestampOf(event) === timestamp
   }
   return {
@@ -74,7 +81,7 @@ export const toConversionJob = (tenantId: string, events: EventFields[], default
     userIds,
     experimentIds: sameExperiment ? experimentId : events.map((event) => event.experimentId),
     metrics: sameMetric ? metric : events.map(metricOf),
-    values: sameValue ? value : events.map(valueOf),
+    values: sameValue ? value : events.map(valueOfEvent),
     timestamps: sameTimestamp ? timestamp : events.map(timestampOf),
   }
 }

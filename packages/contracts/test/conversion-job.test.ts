@@ -6,10 +6,14 @@ const defaults = { metric: 'conversion', value: 1, timestamp: '2025-02-01T00:00:
 
 describe('toConversionJob', () => {
   it('writes a column all events share as one value, with the defaults for fields left out', () => {
-    const job = toConversionJob('t1', [
-      { eventId: 'e1', experimentId: 'x', userId: 'u1' },
-      { eventId: 'e2', experimentId: 'x', userId: 'u2', metric: 'conversion', value: 1 },
-    ], defaults)
+    const job = toConversionJob(
+      't1',
+      [
+        { eventId: 'e1', experimentId: 'x', userId: 'u1' },
+        { eventId: 'e2', experimentId: 'x', userId: 'u2', metric: 'conversion', value: 1 },
+      ],
+      defaults,
+    )
     expect(job).toEqual({
       tenantId: 't1',
       eventIds: ['e1', 'e2'],
@@ -22,11 +26,20 @@ describe('toConversionJob', () => {
   })
 
   it('writes a column whose values differ per event, in event order', () => {
-    const job = toConversionJob('t1', [
-      { eventId: 'e1', experimentId: 'x', userId: 'u1', value: 2.5, timestamp: '2025-01-01T00:00:00Z' },
-      { eventId: 'e2', experimentId: 'y', userId: 'u1', metric: 'click' },
-    ], defaults)
-    expect(job).toMatchObject({ experimentIds: ['x', 'y'], metrics: ['conversion', 'click'], values: [2.5, 1], timestamps: ['2025-01-01T00:00:00Z', defaults.timestamp] })
+    const job = toConversionJob(
+      't1',
+      [
+        { eventId: 'e1', experimentId: 'x', userId: 'u1', value: 2.5, timestamp: '2025-01-01T00:00:00Z' },
+        { eventId: 'e2', experimentId: 'y', userId: 'u1', metric: 'click' },
+      ],
+      defaults,
+    )
+    expect(job).toMatchObject({
+      experimentIds: ['x', 'y'],
+      metrics: ['conversion', 'click'],
+      values: [2.5, 1],
+      timestamps: ['2025-01-01T00:00:00Z', defaults.timestamp],
+    })
   })
 
   it('round-trips: the expanded columns are each event with its defaults', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { codedFailure, CONVERSION_JOB_OPTIONS, jobFailureOf } from '../src/index.js'
 
-describe('a failed job\'s reason', () => {
+describe("a failed job's reason", () => {
   it('starts with the error code the gateway answers by', () => {
     const reason = codedFailure('SERVICE_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:5432')
     expect(reason).toBe('SERVICE_UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:5432')
@@ -23,7 +23,7 @@ describe('a failed job\'s reason', () => {
 })
 
 describe('CONVERSION_JOB_OPTIONS', () => {
-  it('retries an accepted batch without a limit in practice, with the worker\'s capped backoff', () => {
+  it("retries an accepted batch without a limit in practice, with the worker's capped backoff", () => {
     expect(CONVERSION_JOB_OPTIONS.attempts).toBe(Number.MAX_SAFE_INTEGER)
     expect(CONVERSION_JOB_OPTIONS.backoff).toEqual({ type: 'capped-exponential' })
   })

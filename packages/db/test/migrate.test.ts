@@ -20,7 +20,6 @@ describe('migrateToLatest', () => {
       await database.drop()
     }
   })
-
 })
 
 describe('createDb', () => {
@@ -30,7 +29,9 @@ describe('createDb', () => {
     const admin = createDb(testDatabaseUrl(), { max: 1 })
     try {
       await Promise.all([sql`select 1`.execute(db), sql`select 1`.execute(db)])
-      const killed = await sql<{ n: number }>`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = ${database.name}`.execute(admin)
+      const killed = await sql<{ n: number }>`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = ${database.name}`.execute(
+        admin,
+      )
       expect(killed.rows[0]!.n).toBeGreaterThan(0)
       await new Promise((r) => setTimeout(r, 200))
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db)

@@ -13,8 +13,7 @@ export const DATA_DIR = process.env.DEVSTACK_DATA_DIR
 const SECRET_FILE = `${DATA_DIR}dev-jwt-secret`
 
 /** The development JWT secret made by an earlier `npm start`, if any. */
-export const readDevSecret = (): string | undefined =>
-  existsSync(SECRET_FILE) ? readFileSync(SECRET_FILE, 'utf8').trim() : undefined
+export const readDevSecret = (): string | undefined => (existsSync(SECRET_FILE) ? readFileSync(SECRET_FILE, 'utf8').trim() : undefined)
 
 /** The development JWT secret, made on first use and kept so tokens survive restarts. */
 export const devSecret = (): string => {

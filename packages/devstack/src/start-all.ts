@@ -107,10 +107,7 @@ const main = async () => {
     const embedded = await dependency(startEmbeddedPostgres({ dataDir, port: await freePort(), detached: true }))
     await ensureDatabase(embedded.serverUrl('postgres'), DEV_DATABASE)
     env.DATABASE_URL = embedded.serverUrl(DEV_DATABASE)
-    const where =
-      embedded.dataDir === dataDir
-        ? shown(dataDir)
-        : `${embedded.dataDir}, as the postgres user it runs as cannot reach ${shown(dataDir)}`
+    const where = embedded.dataDir === dataDir ? shown(dataDir) : `${embedded.dataDir}, as the postgres user it runs as cannot reach ${shown(dataDir)}`
     log(`embedded PostgreSQL: ${env.DATABASE_URL} (data in ${where})`)
   }
   if (!env.REDIS_URL) {

@@ -9,18 +9,20 @@ const usage = 'usage: npm run -s token -- --tenant <id> [--scope "<scopes>"] [--
 /** A mistake in the command line: one line on stderr, exit code 2. */
 class UsageError extends Error {}
 
+const parseOptions = () =>
+  parseArgs({
+    options: {
+      tenant: { type: 'string' },
+      scope: { type: 'string', default: ALL_SCOPES },
+      ttl: { type: 'string', default: '1h' },
+      sub: { type: 'string' },
+    },
+  }).values
 
 const parseCommandLine = () => {
-  let values
+  let values: ReturnType<typeof parseOptions>
   try {
-    ;({ values } = parseArgs({
-      options: {
-        tenant: { type: 'string' },
-        scope: { type: 'string', default: ALL_SCOPES },
-        ttl: { type: 'string', default: '1h' },
-        sub: { type: 'string' },
-      },
-    }))
+    values = parseOptions()
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; ${usage}`)
   }
@@ -31,7 +33,7 @@ const parseCommandLine = () => {
   if (unknown.length) {
     throw new UsageError(`unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; valid scopes: ${ALL_SCOPES}`)
   }
-  let ttlSeconds
+  let ttlSeconds: number
   try {
     ttlSeconds = parseTtl(values.ttl)
   } catch (error) {

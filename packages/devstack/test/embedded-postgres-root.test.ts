@@ -8,12 +8,19 @@ import { freePort, startEmbeddedPostgres } from '../src/index.js'
 
 const asRoot = process.getuid?.() === 0
 if (!asRoot) {
-  console.info('embedded-postgres-root.test.ts skipped: it checks what happens when root runs npm start (PostgreSQL then runs as the postgres user); run it as root')
+  console.info(
+    'embedded-postgres-root.test.ts skipped: it checks what happens when root runs npm start (PostgreSQL then runs as the postgres user); run it as root',
+  )
 }
 
 /** The binaries the embedded-postgres package installed, as a clone's node_modules holds them. */
 const installedBinaries = () =>
-  join(dirname(dirname(dirname(createRequire(import.meta.url).resolve('embedded-postgres')))), '@embedded-postgres', `${process.platform}-${process.arch}`, 'native')
+  join(
+    dirname(dirname(dirname(createRequire(import.meta.url).resolve('embedded-postgres')))),
+    '@embedded-postgres',
+    `${process.platform}-${process.arch}`,
+    'native',
+  )
 
 const query = async (url: string, text: string) => {
   const client = new pg.Client({ connectionString: url })

@@ -48,8 +48,7 @@ export const foldAllowedValues = <E extends AjvValidationError>(errors: readonly
   // TypeBox's Literal is `{type, const}`: a value of another type fails both; the const says it all.
   const parentOf = (error: E) => error.schemaPath.slice(0, error.schemaPath.lastIndexOf('/'))
   const fixed = errors.filter((e) => e.keyword === 'const' || e.keyword === 'enum')
-  const typeOfFixed = (error: E) =>
-    error.keyword === 'type' && fixed.some((f) => f.instancePath === error.instancePath && parentOf(f) === parentOf(error))
+  const typeOfFixed = (error: E) => error.keyword === 'type' && fixed.some((f) => f.instancePath === error.instancePath && parentOf(f) === parentOf(error))
   return errors.flatMap((error): E[] => {
     const union = unions.find((u) => u.error === error)
     if (union) return [{ ...error, keyword: 'enum', params: { allowedValues: union.values }, message: allowedValuesMessage(union.values) }]

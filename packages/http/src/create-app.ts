@@ -26,7 +26,6 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 /** Longest path parameter the router matches: above every schema's maxLength, so schemas name the parameter. */
 const MAX_PARAM_LENGTH = 512
 
-
 /**
  * A Fastify instance with what every service shares: the error envelope, request ids (a sane
  * incoming x-request-id is kept), redacted auth headers in logs, strict validation (unknown fields

@@ -102,7 +102,5 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     request.log.error({ err: error }, 'unhandled error')
     return send(reply, request, 'INTERNAL_ERROR', 'internal error; the request id identifies it in the logs')
   })
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, request, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-  )
+  app.setNotFoundHandler((request, reply) => send(reply, request, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))
 })

@@ -24,7 +24,5 @@ export const isDependencyUnavailable = (error: unknown): boolean => {
 /** The message of the 503 for `error`, or undefined when it does not mean a dependency is unavailable. */
 export const unavailableMessage = (error: unknown): string | undefined => {
   if (!isDependencyUnavailable(error)) return undefined
-  return (error as Error).message === IOREDIS_TIMED_OUT
-    ? 'Redis did not answer in time; retry shortly'
-    : 'a backing service is unavailable; retry shortly'
+  return (error as Error).message === IOREDIS_TIMED_OUT ? 'Redis did not answer in time; retry shortly' : 'a backing service is unavailable; retry shortly'
 }

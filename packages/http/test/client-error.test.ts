@@ -16,9 +16,7 @@ const sendRaw = (port: number, raw: string): Promise<RawResponse> =>
       const text = Buffer.concat(chunks).toString('utf8')
       const [head = '', ...rest] = text.split('\r\n\r\n')
       const [statusLine = '', ...headerLines] = head.split('\r\n')
-      const headers = Object.fromEntries(
-        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-      )
+      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]))
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') })
     })
     socket.write(raw)
@@ -48,10 +46,7 @@ describe("a request that Node's HTTP parser refuses", () => {
   afterAll(() => app.close())
 
   it('answers 400 VALIDATION_FAILED in the envelope for an Authorization header whose value holds line breaks', async () => {
-    const response = await sendRaw(
-      port,
-      `GET /api/experiments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${BANNER_TOKEN}\r\n\r\n`,
-    )
+    const response = await sendRaw(port, `GET /api/experiments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${BANNER_TOKEN}\r\n\r\n`)
     expect(response.status).toBe(400)
     expect(response.headers['content-type']).toMatch(/^application\/json/)
     expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body))

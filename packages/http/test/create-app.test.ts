@@ -115,7 +115,10 @@ describe('logs', () => {
   }
 
   it('write the per-request lines at debug level only, so a request that succeeds costs no log line at info', async () => {
-    for (const [level, expected] of [['info', []], ['debug', ['incoming request', 'request completed']]] as const) {
+    for (const [level, expected] of [
+      ['info', []],
+      ['debug', ['incoming request', 'request completed']],
+    ] as const) {
       const app = await appLoggingAt(level)
       try {
         const lines = capturedLines(app)

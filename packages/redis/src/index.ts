@@ -33,8 +33,7 @@ export { Redis }
  * restart rather than fail, so commands are retried without limit and never time out (a
  * commandTimeout would cut their blocking reads short). Attach an 'error' listener.
  */
-export const blockingRedis = (url: string, connectionName: string): Redis =>
-  new Redis(url, { maxRetriesPerRequest: null, connectionName })
+export const blockingRedis = (url: string, connectionName: string): Redis => new Redis(url, { maxRetriesPerRequest: null, connectionName })
 
 /**
  * Returns `hold()`: call it before sending commands on `redis`. Everything written to the

@@ -16,9 +16,7 @@ export const AssignManyBody = Type.Object(
   {
     userId: UserId,
     attributes: Attributes,
-    experimentIds: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: MAX_BATCH_EXPERIMENTS, uniqueItems: true }),
-    ),
+    experimentIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: MAX_BATCH_EXPERIMENTS, uniqueItems: true })),
   },
   { additionalProperties: false },
 )

@@ -1,8 +1,7 @@
 import { Type } from 'typebox'
 
 export const Timestamp = Type.String({ format: 'date-time' })
-export const NullableString = (options: { minLength?: number; maxLength: number }) =>
-  Type.Union([Type.String(options), Type.Null()])
+export const NullableString = (options: { minLength?: number; maxLength: number }) => Type.Union([Type.String(options), Type.Null()])
 
 /** Largest JSON object accepted where users store free-form data (variant config, conditions). */
 export const MAX_JSON_OBJECT_BYTES = 16 * 1024

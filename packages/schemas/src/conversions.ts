@@ -18,9 +18,7 @@ export const MAX_TIMESTAMP_LENGTH = 40
 const eventFields = {
   eventId: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
   userId: Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH }),
-  metric: Type.Optional(
-    Type.String({ pattern: METRIC_PATTERN, description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' }),
-  ),
+  metric: Type.Optional(Type.String({ pattern: METRIC_PATTERN, description: 'must be 1–64 characters of a-z, 0-9, "_", "." or "-"' })),
   value: Type.Optional(Type.Number({ minimum: -MAX_ABS_VALUE, maximum: MAX_ABS_VALUE })),
   /** ISO-8601 date-time; checked by the gateway, which parses it once for the future-skew rule too. */
   timestamp: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TIMESTAMP_LENGTH, description: 'ISO-8601 date-time, e.g. 2025-02-01T00:00:00Z' })),

@@ -15,7 +15,9 @@ const dayExists = (year: number, month: number, day: number) => {
 
 /** Whether a date-time in any RFC 3339 form has every field in range. */
 const fieldsInRange = (text: string) => {
-  const fields = DATE_TIME.exec(text)?.slice(1).map((field) => Number(field ?? 0))
+  const fields = DATE_TIME.exec(text)
+    ?.slice(1)
+    .map((field) => Number(field ?? 0))
   if (!fields) return false
   const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = fields as [number, number, number, number, number, number, number, number]
   return (

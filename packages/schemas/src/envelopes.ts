@@ -17,9 +17,7 @@ export const ErrorEnvelope = Type.Object({
   error: Type.Object({
     code: Type.String(),
     message: Type.String(),
-    details: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: true })),
-    ),
+    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: true }))),
   }),
   requestId: Type.String(),
 })
@@ -28,12 +26,8 @@ export const MAX_PAGE_SIZE = 100
 
 /** Pagination as the spec has it: strings of positive integers; limit at most MAX_PAGE_SIZE. */
 export const PageQuery = {
-  page: Type.Optional(
-    Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'must be a positive integer such as "1"' }),
-  ),
-  limit: Type.Optional(
-    Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }),
-  ),
+  page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'must be a positive integer such as "1"' })),
+  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })),
 }
 
 /** Response schemas for the error statuses a route can answer with, all in the one envelope. */

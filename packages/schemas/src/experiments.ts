@@ -22,8 +22,7 @@ export const VariantPatchInput = Type.Object(
   { additionalProperties: false },
 )
 
-const Variants = <T extends typeof VariantInput | typeof VariantPatchInput>(item: T) =>
-  Type.Array(item, { minItems: MIN_VARIANTS, maxItems: MAX_VARIANTS })
+const Variants = <T extends typeof VariantInput | typeof VariantPatchInput>(item: T) => Type.Array(item, { minItems: MIN_VARIANTS, maxItems: MAX_VARIANTS })
 
 export const CreateExperimentBody = Type.Object(
   {
@@ -83,8 +82,5 @@ export type ExperimentView = Static<typeof ExperimentView>
 /** An experiment as list items carry it: variants without their configs. */
 export const ExperimentSummary = Type.Object({ ...experimentFields, variants: Type.Array(VariantSummary) })
 
-export const ListExperimentsQuery = Type.Object(
-  { ...PageQuery, status: Type.Optional(ExperimentStatus) },
-  { additionalProperties: false },
-)
+export const ListExperimentsQuery = Type.Object({ ...PageQuery, status: Type.Optional(ExperimentStatus) }, { additionalProperties: false })
 export type ListExperimentsQuery = Static<typeof ListExperimentsQuery>

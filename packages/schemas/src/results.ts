@@ -20,14 +20,10 @@ export const RawResultsView = Type.Object({
         variantName: Type.String(),
         splitPercentage: Type.Number(),
         participants: Type.Integer(),
-        results: Type.Array(
-          Type.Object({ metric: Type.String(), conversions: Type.Integer(), events: Type.Integer(), totalValue: Type.Number() }),
-        ),
+        results: Type.Array(Type.Object({ metric: Type.String(), conversions: Type.Integer(), events: Type.Integer(), totalValue: Type.Number() })),
       }),
     ),
-    unattributed: Type.Array(
-      Type.Object({ metric: Type.String(), notAssigned: Type.Integer(), beforeAssignment: Type.Integer() }),
-    ),
+    unattributed: Type.Array(Type.Object({ metric: Type.String(), notAssigned: Type.Integer(), beforeAssignment: Type.Integer() })),
   }),
 })
 

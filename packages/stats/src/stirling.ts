@@ -36,22 +36,14 @@ export function logBetaDensityAtMode(alpha: number, beta: number): number {
   const l = beta - 1
   const n = k + l
   // f(mode) = (n+1)·C(n,k)·(k/n)^k·(l/n)^l; Stirling's formula makes the power terms cancel exactly.
-  return (
-    Math.log(n + 1) +
-    0.5 * Math.log(n / (2 * Math.PI * k * l)) +
-    stirlingRemainder(n) -
-    stirlingRemainder(k) -
-    stirlingRemainder(l)
-  )
+  return Math.log(n + 1) + 0.5 * Math.log(n / (2 * Math.PI * k * l)) + stirlingRemainder(n) - stirlingRemainder(k) - stirlingRemainder(l)
 }
 
 /** ln[B(a, b + c) / B(a, b)] for a, b, c > 0, i.e. ln E[(1 − p)^c] for p ~ Beta(a, b). */
 export function logBetaShiftRatio(a: number, b: number, c: number): number {
   const total = a + b + c
   // lnΓ(b+c) + lnΓ(a+b) − lnΓ(b) − lnΓ(a+b+c): the −z and ½·ln 2π parts cancel exactly.
-  const main =
-    (b - 0.5) * Math.log1p((a * c) / (b * total)) + c * logRatio(b + c, total) + a * logRatio(a + b, total)
-  const remainder =
-    stirlingRemainder(b + c) + stirlingRemainder(a + b) - stirlingRemainder(b) - stirlingRemainder(total)
+  const main = (b - 0.5) * Math.log1p((a * c) / (b * total)) + c * logRatio(b + c, total) + a * logRatio(a + b, total)
+  const remainder = stirlingRemainder(b + c) + stirlingRemainder(a + b) - stirlingRemainder(b) - stirlingRemainder(total)
   return main + remainder
 }

@@ -60,12 +60,7 @@ export function validateInput(input: AnalyzeInput): ValidatedInput {
   }
 
   const confidence = raw.confidenceLevel ?? DEFAULT_CONFIDENCE_LEVEL
-  if (
-    typeof confidence !== 'number' ||
-    !Number.isFinite(confidence) ||
-    confidence < MIN_CONFIDENCE_LEVEL ||
-    confidence > MAX_CONFIDENCE_LEVEL
-  ) {
+  if (typeof confidence !== 'number' || !Number.isFinite(confidence) || confidence < MIN_CONFIDENCE_LEVEL || confidence > MAX_CONFIDENCE_LEVEL) {
     issues.push({
       path: '/confidenceLevel',
       message: `must be a number between ${MIN_CONFIDENCE_LEVEL} and ${MAX_CONFIDENCE_LEVEL}`,

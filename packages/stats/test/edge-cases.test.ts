@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  analyzeExperiment,
-  holmAdjust,
-  STATS_ENGINE_VERSION,
-  STATS_METHOD,
-  type AnalyzeInput,
-  type VariantAnalysis,
-} from '../src/index.js'
+import { analyzeExperiment, holmAdjust, STATS_ENGINE_VERSION, STATS_METHOD, type AnalyzeInput, type VariantAnalysis } from '../src/index.js'
 
 function variant(variantId: string, sampleSize: number, conversions: number, splitPercentage = 50) {
   return { variantId, variantName: variantId.toUpperCase(), sampleSize, conversions, splitPercentage }

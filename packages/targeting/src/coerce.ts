@@ -4,7 +4,7 @@ import type { TypeName } from './types.js'
 export function looseString(value: unknown): string | null {
   if (typeof value === 'string') return value
   try {
-    return '' + (value as string)
+    return `${value as string}`
   } catch {
     return null
   }

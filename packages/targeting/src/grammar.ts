@@ -5,11 +5,31 @@ export const LOGICAL_OPERATORS: ReadonlySet<string> = new Set(['$and', '$or', '$
 
 /** Operators applied to one attribute value. */
 export const VALUE_OPERATORS: ReadonlySet<string> = new Set([
-  '$eq', '$ne', '$lt', '$lte', '$gt', '$gte',
-  '$in', '$nin', '$ini', '$nini', '$all', '$alli',
-  '$elemMatch', '$size', '$exists', '$type', '$not',
-  '$regex', '$regexi',
-  '$veq', '$vne', '$vgt', '$vgte', '$vlt', '$vlte',
+  '$eq',
+  '$ne',
+  '$lt',
+  '$lte',
+  '$gt',
+  '$gte',
+  '$in',
+  '$nin',
+  '$ini',
+  '$nini',
+  '$all',
+  '$alli',
+  '$elemMatch',
+  '$size',
+  '$exists',
+  '$type',
+  '$not',
+  '$regex',
+  '$regexi',
+  '$veq',
+  '$vne',
+  '$vgt',
+  '$vgte',
+  '$vlt',
+  '$vlte',
 ])
 
 export const TYPE_NAMES: readonly TypeName[] = ['string', 'number', 'boolean', 'array', 'object', 'null', 'undefined']

@@ -272,7 +272,12 @@ describe('$elemMatch', () => {
   })
 
   it('applies a plain condition to the fields of each element', () => {
-    const orders = { orders: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 3 }] }
+    const orders = {
+      orders: [
+        { sku: 'A', qty: 1 },
+        { sku: 'B', qty: 3 },
+      ],
+    }
     expect(check({ orders: { $elemMatch: { sku: 'B', qty: { $gt: 2 } } } }, orders)).toBe(true)
     expect(check({ orders: { $elemMatch: { sku: 'A', qty: { $gt: 2 } } } }, orders)).toBe(false)
     expect(check({ orders: { $elemMatch: { qty: 1, $or: [{ sku: 'Z' }, { sku: 'A' }] } } }, orders)).toBe(true)

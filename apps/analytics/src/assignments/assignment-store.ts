@@ -21,11 +21,7 @@ export const assignmentStore = (db: Kysely<DB>) => ({
   },
 
   participantsByVariant: async (experimentId: string): Promise<Map<string, number>> => {
-    const rows = await db
-      .selectFrom('variant_participants')
-      .select(['variant_id', 'participants'])
-      .where('experiment_id', '=', experimentId)
-      .execute()
+    const rows = await db.selectFrom('variant_participants').select(['variant_id', 'participants']).where('experiment_id', '=', experimentId).execute()
     return new Map(rows.map((r) => [r.variant_id, r.participants]))
   },
 
@@ -55,19 +51,11 @@ export const assignmentStore = (db: Kysely<DB>) => ({
     ).rows,
 
   /** Drafts and running and stopped experiments: those whose status may still change. */
-  unfinishedStatuses: () =>
-    db.selectFrom('experiments').select(['id', 'status', 'updated_at']).where('status', 'not in', FINAL_STATUSES).execute(),
+  unfinishedStatuses: () => db.selectFrom('experiments').select(['id', 'status', 'updated_at']).where('status', 'not in', FINAL_STATUSES).execute(),
 
   /** Experiments that cannot assign (draft, completed, archived), in id order, a page at a time. */
   idleExperimentsAfter: (afterId: string, limit: number) =>
-    db
-      .selectFrom('experiments')
-      .selectAll()
-      .where('status', 'not in', LIVE_STATUSES)
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .limit(limit)
-      .execute(),
+    db.selectFrom('experiments').selectAll().where('status', 'not in', LIVE_STATUSES).where('id', '>', afterId).orderBy('id').limit(limit).execute(),
 
   /** The assignment config PostgreSQL holds for the experiment, or undefined when it does not exist. */
   configOf: async (experimentId: string) => {

@@ -26,7 +26,17 @@ const parsed = (json: string | null): AssignmentConfig | undefined => {
  * unchanged in between, is not a change being made: PostgreSQL's config is published again. What
  * Redis lost altogether is put back by the rebuild and the restore (rebuild.ts, redis-recovery.ts).
  */
-export const createConfigResync = ({ redis, store, publisher, log }: { redis: Redis; store: AssignmentStore; publisher: ConfigPublisher; log: FastifyBaseLogger }) => {
+export const createConfigResync = ({
+  redis,
+  store,
+  publisher,
+  log,
+}: {
+  redis: Redis
+  store: AssignmentStore
+  publisher: ConfigPublisher
+  log: FastifyBaseLogger
+}) => {
   /** Experiment id → the version (updated_at) of PostgreSQL's row when Redis was last seen to disagree. */
   const disagreeing = new Map<string, number>()
 
@@ -53,7 +63,10 @@ export const createConfigResync = ({ redis, store, publisher, log }: { redis: Re
       disagreeing.delete(row.id)
       const current = await store.configOf(row.id)
       if (!current || current.version !== version) continue
-      log.warn({ experimentId: row.id, postgres: row.status, statusKey: status, config: config.status }, 'Redis disagreed with PostgreSQL on an experiment; publishing its config again')
+      log.warn(
+        { experimentId: row.id, postgres: row.status, statusKey: status, config: config.status },
+        'Redis disagreed with PostgreSQL on an experiment; publishing its config again',
+      )
       await publisher.publish(current)
       republished.push(row.id)
     }

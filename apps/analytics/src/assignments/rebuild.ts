@@ -107,9 +107,7 @@ export const createRebuilder = ({ redis, store, drain, publisher, log, graceMs =
     const ids = live.map((e) => e.id)
     await redis.sadd(redisKeys.streams, ...ids)
     const [states, configs] = await Promise.all([
-      Promise.all(
-        ids.map((id) => redis.experimentState(redisKeys.status(id), redisKeys.assignments(id), redisKeys.counts(id), redisKeys.rebuildLock(id))),
-      ),
+      Promise.all(ids.map((id) => redis.experimentState(redisKeys.status(id), redisKeys.assignments(id), redisKeys.counts(id), redisKeys.rebuildLock(id)))),
       redis.hmget(redisKeys.configs, ...ids),
     ])
     const due = live.flatMap(({ id, participants }, i) => {

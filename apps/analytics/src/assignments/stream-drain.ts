@@ -79,7 +79,11 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
       stream,
       async () => (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, claimIdleMs, '0', 'COUNT', batchSize)) as [string, StreamEntry[]],
     )
-    const fromClaim = await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))
+    const fromClaim = await persist(
+      experimentId,
+      stream,
+      claimed.filter((e) => e[1] !== null),
+    )
     if (fromClaim > 0) return fromClaim
     const read = await withGroup(
       stream,
@@ -98,7 +102,12 @@ export const createAssignmentDrain = ({ redis, store, consumer, log, batchSize =
         stream,
         async () => (await redis.xautoclaim(stream, ASSIGNMENT_STREAM_GROUP, consumer, 0, '0', 'COUNT', batchSize)) as [string, StreamEntry[]],
       )
-      const n = (await persist(experimentId, stream, claimed.filter((e) => e[1] !== null))) + (await drainOnce(experimentId))
+      const n =
+        (await persist(
+          experimentId,
+          stream,
+          claimed.filter((e) => e[1] !== null),
+        )) + (await drainOnce(experimentId))
       total += n
       if (n === 0) return total
     }

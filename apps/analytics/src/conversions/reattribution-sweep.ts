@@ -35,15 +35,16 @@ export const sweepWaitingConversions = async (db: Kysely<DB>, { settleSeconds, s
   let moved = 0
   for (let slice = 0; slice < maxSlices; slice++) {
     const step = await db.transaction().execute(async (trx) => {
-      const { position, horizon } = (
+      const { position, horizon } =
         // position is -Infinity (a number, not a Date) until the first sweep has run.
-        await sql<{ position: Date | number; horizon: Date }>`
+        (
+          await sql<{ position: Date | number; horizon: Date }>`
           select p.swept_until as position,
             least(now(), (select min(xact_start) from pg_stat_activity
                           where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null))
               - make_interval(secs => ${settleSeconds}) as horizon
           from sweep_positions p where p.name = ${SWEEP} for update`.execute(trx)
-      ).rows[0]!
+        ).rows[0]!
       if (position >= horizon) return { moved: 0, done: true }
       // Skip the stretch where nothing waits (the first sweep starts at -infinity).
       const { first } = (

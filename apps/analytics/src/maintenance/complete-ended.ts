@@ -20,9 +20,7 @@ export const completeEndedExperiments = async ({ db, publisher }: { db: Kysely<D
       .returningAll()
       .execute()
     for (const row of rows) {
-      await publisher.publish(
-        finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: to, version: row.updated_at.getTime() }),
-      )
+      await publisher.publish(finalConfig({ id: row.id, tenantId: row.tenant_id, seed: row.seed, status: to, version: row.updated_at.getTime() }))
     }
     return rows
   })

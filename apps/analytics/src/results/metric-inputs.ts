@@ -5,9 +5,7 @@ import type { Kysely } from 'kysely'
 export const metricInputs = async (db: Kysely<DB>, experimentId: string, metric: string) => {
   const rows = await db
     .selectFrom('variants as v')
-    .leftJoin('variant_participants as p', (join) =>
-      join.onRef('p.experiment_id', '=', 'v.experiment_id').onRef('p.variant_id', '=', 'v.id'),
-    )
+    .leftJoin('variant_participants as p', (join) => join.onRef('p.experiment_id', '=', 'v.experiment_id').onRef('p.variant_id', '=', 'v.id'))
     .leftJoin('metric_aggregates as m', (join) =>
       join.onRef('m.experiment_id', '=', 'v.experiment_id').onRef('m.variant_id', '=', 'v.id').on('m.metric', '=', metric),
     )

@@ -12,7 +12,16 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ assigner: Assigner }>
 
   app.post(
     '/experiments/:id/assignments',
-    { onRequest: assign, schema: { summary: "Which variant a user sees in one experiment (sticky)", tags, params: IdParams, body: AssignBody, response: { 200: Data(AssignmentView), ...errors } } },
+    {
+      onRequest: assign,
+      schema: {
+        summary: 'Which variant a user sees in one experiment (sticky)',
+        tags,
+        params: IdParams,
+        body: AssignBody,
+        response: { 200: Data(AssignmentView), ...errors },
+      },
+    },
     async (request) => ({
       data: await assigner.assignOne(request.user.tenantId, request.params.id, request.body.userId, request.body.attributes),
     }),
@@ -20,14 +29,17 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ assigner: Assigner }>
 
   app.post(
     '/assignments',
-    { onRequest: assign, schema: { summary: 'Which variant a user sees in each listed, or each running and stopped, experiment', tags, body: AssignManyBody, response: { 200: Data(Type.Array(AssignmentView)), ...errors } } },
+    {
+      onRequest: assign,
+      schema: {
+        summary: 'Which variant a user sees in each listed, or each running and stopped, experiment',
+        tags,
+        body: AssignManyBody,
+        response: { 200: Data(Type.Array(AssignmentView)), ...errors },
+      },
+    },
     async (request) => ({
-      data: await assigner.assignMany(
-        request.user.tenantId,
-        request.body.userId,
-        request.body.attributes,
-        request.body.experimentIds,
-      ),
+      data: await assigner.assignMany(request.user.tenantId, request.body.userId, request.body.attributes, request.body.experimentIds),
     }),
   )
 }

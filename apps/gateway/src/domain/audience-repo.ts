@@ -5,12 +5,7 @@ import { sql, type Kysely } from 'kysely'
 /** PostgreSQL access for audiences; deleted audiences are invisible to every read here. */
 export const audienceRepo = (db: Kysely<DB>) => ({
   byId: (tenantId: string, id: string, lock?: 'share' | 'update') => {
-    let query = db
-      .selectFrom('audiences')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
+    let query = db.selectFrom('audiences').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_at', 'is', null)
     if (lock === 'share') query = query.forShare()
     if (lock === 'update') query = query.forUpdate()
     return query.executeTakeFirst()
@@ -33,11 +28,7 @@ export const audienceRepo = (db: Kysely<DB>) => ({
       .returningAll()
       .executeTakeFirstOrThrow(),
 
-  update: (
-    tenantId: string,
-    id: string,
-    changes: { name?: string; description?: string | null; conditions?: Record<string, unknown> },
-  ) =>
+  update: (tenantId: string, id: string, changes: { name?: string; description?: string | null; conditions?: Record<string, unknown> }) =>
     db
       .updateTable('audiences')
       .set({
@@ -52,33 +43,14 @@ export const audienceRepo = (db: Kysely<DB>) => ({
       .executeTakeFirstOrThrow(),
 
   softDelete: (tenantId: string, id: string) =>
-    db
-      .updateTable('audiences')
-      .set({ deleted_at: sql`now()` })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .execute(),
+    db.updateTable('audiences').set({ deleted_at: sql`now()` }).where('tenant_id', '=', tenantId).where('id', '=', id).execute(),
 
   /** Ids of experiments that still use the audience: every status but archived. */
   usedBy: async (audienceId: string) =>
-    (
-      await db
-        .selectFrom('experiments')
-        .select('id')
-        .where('audience_id', '=', audienceId)
-        .where('status', '<>', 'archived')
-        .execute()
-    ).map((r) => r.id),
+    (await db.selectFrom('experiments').select('id').where('audience_id', '=', audienceId).where('status', '<>', 'archived').execute()).map((r) => r.id),
 
   /** Ids of running or stopped experiments using the audience, whose published config embeds its conditions. */
   liveExperimentsUsing: async (audienceId: string) =>
-    (
-      await db
-        .selectFrom('experiments')
-        .select('id')
-        .where('audience_id', '=', audienceId)
-        .where('status', 'in', LIVE_STATUSES)
-        .execute()
-    ).map((r) => r.id),
+    (await db.selectFrom('experiments').select('id').where('audience_id', '=', audienceId).where('status', 'in', LIVE_STATUSES).execute()).map((r) => r.id),
 })
 export type AudienceRepo = ReturnType<typeof audienceRepo>

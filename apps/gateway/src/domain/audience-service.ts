@@ -68,12 +68,7 @@ export const audienceService = ({ db, experiments }: Deps) => {
       db.transaction().execute(async (trx) => {
         const row = await audienceRepo(trx).byId(tenantId, id, 'update')
         if (!row) {
-          const deleted = await trx
-            .selectFrom('audiences')
-            .select('id')
-            .where('tenant_id', '=', tenantId)
-            .where('id', '=', id)
-            .executeTakeFirst()
+          const deleted = await trx.selectFrom('audiences').select('id').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
           if (deleted) return
           throw new AudienceNotFound(id)
         }

@@ -27,13 +27,9 @@ export const experimentRepo = (db: Kysely<DB>) => ({
 
   variantsOf: async (experimentIds: string[]): Promise<VariantRecord[]> => {
     if (experimentIds.length === 0) return []
-    return db
-      .selectFrom('variants')
-      .selectAll()
-      .where('experiment_id', 'in', experimentIds)
-      .orderBy('experiment_id')
-      .orderBy('position')
-      .execute() as Promise<VariantRecord[]>
+    return db.selectFrom('variants').selectAll().where('experiment_id', 'in', experimentIds).orderBy('experiment_id').orderBy('position').execute() as Promise<
+      VariantRecord[]
+    >
   },
 
   insert: (row: NewExperiment) => db.insertInto('experiments').values(row).returningAll().executeTakeFirstOrThrow(),
@@ -51,12 +47,7 @@ export const experimentRepo = (db: Kysely<DB>) => ({
    * Moves the experiment to `to` only if its status is one of `from`: one conditional UPDATE, so of
    * concurrent callers exactly one wins. Returns undefined when the status did not allow it.
    */
-  transition: (
-    tenantId: string,
-    id: string,
-    from: readonly ExperimentStatus[],
-    to: ExperimentStatus,
-  ): Promise<ExperimentRow | undefined> =>
+  transition: (tenantId: string, id: string, from: readonly ExperimentStatus[], to: ExperimentStatus): Promise<ExperimentRow | undefined> =>
     db
       .updateTable('experiments')
       .set({

@@ -56,9 +56,7 @@ export const experimentService = ({ db, publisher, participants, now = () => new
     }
     if (problems.length) throw new ValidationFailed(problems[0]!.message, problems)
     if (body.audienceId && !(await audienceRepo(trx).byId(tenantId, body.audienceId, 'share'))) {
-      throw new ValidationFailed(`audience ${body.audienceId} does not exist`, [
-        { path: '/audienceId', message: `audience ${body.audienceId} does not exist` },
-      ])
+      throw new ValidationFailed(`audience ${body.audienceId} does not exist`, [{ path: '/audienceId', message: `audience ${body.audienceId} does not exist` }])
     }
   }
 

@@ -21,10 +21,7 @@ export const backlogGuard = (redis: Redis, limits: BacklogLimits) => {
   let last = { events: 0, memory: 0 }
 
   const read = async () => {
-    const [events, info] = await Promise.all([
-      redis.get(CONVERSION_BACKLOG_KEY),
-      limits.maxRedisMemoryBytes > 0 ? redis.info('memory') : Promise.resolve(''),
-    ])
+    const [events, info] = await Promise.all([redis.get(CONVERSION_BACKLOG_KEY), limits.maxRedisMemoryBytes > 0 ? redis.info('memory') : Promise.resolve('')])
     const memory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
     return { events: Number(events ?? 0), memory }
   }
@@ -45,7 +42,10 @@ export const backlogGuard = (redis: Redis, limits: BacklogLimits) => {
         )
       }
       if (limits.maxRedisMemoryBytes > 0 && last.memory > limits.maxRedisMemoryBytes) {
-        throw new BacklogFull(`Redis holds ${last.memory} bytes (limit ${limits.maxRedisMemoryBytes}); retry after ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS)
+        throw new BacklogFull(
+          `Redis holds ${last.memory} bytes (limit ${limits.maxRedisMemoryBytes}); retry after ${RETRY_AFTER_SECONDS} s`,
+          RETRY_AFTER_SECONDS,
+        )
       }
     },
   }

@@ -27,8 +27,7 @@ export const batchValidator =
   (route) => {
     compileWithAjv ??= AjvCompiler()({}, AJV_OPTIONS)
     compileFirstProblem ??= AjvCompiler()({}, FIRST_PROBLEM_OPTIONS)
-    const compile = (compiler: AjvCompiler.ValidatorCompiler, schema: object) =>
-      compiler({ ...route, schema } as AjvCompiler.RouteDefinition) as SyncValidator
+    const compile = (compiler: AjvCompiler.ValidatorCompiler, schema: object) => compiler({ ...route, schema } as AjvCompiler.RouteDefinition) as SyncValidator
     if (route.httpPart !== 'body') return compile(compileWithAjv, route.schema as object)
     const schema = route.schema as ObjectSchema
     const list = schema.properties?.[itemsKey]

@@ -139,7 +139,14 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
     acceptForExperiment: async (tenantId: string, experimentId: string, events: Omit<EventInput, 'experimentId'>[]): Promise<number> => {
       if ((await deps.ownership.notOwned(tenantId, new Set([experimentId]))).size > 0) throw new ExperimentNotFound(experimentId)
       // Every event is of the experiment just checked: none is foreign.
-      return enqueue(jobOf(tenantId, events.map((event) => ({ ...event, experimentId })), new Set()), events.length)
+      return enqueue(
+        jobOf(
+          tenantId,
+          events.map((event) => ({ ...event, experimentId })),
+          new Set(),
+        ),
+        events.length,
+      )
     },
   }
 }

@@ -13,8 +13,7 @@ type Validator = { (body: unknown): boolean; errors?: { instancePath: string; ke
 const route = (schema: object) => ({ schema, method: 'POST', url: '/api/conversions', httpPart: 'body' }) as const
 const schemaOnly = (schema: object) => AjvCompiler()({}, AJV_OPTIONS)(route(schema)) as Validator
 const itemByItem = (schema: object) => batchValidator({ itemsKey: 'events', quickAccept: () => false })(route(schema)) as Validator
-const problems = (validator: Validator) =>
-  (validator.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`).sort()
+const problems = (validator: Validator) => (validator.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`).sort()
 
 const routes = [
   { name: 'POST /api/conversions', schema: ConversionBatchBody, withExperimentId: true },
@@ -30,7 +29,14 @@ const nearLimit = (limit: number) =>
     fc.constantFrom('', 'x'.repeat(limit), 'x'.repeat(limit + 1), '😀'.repeat(limit / 2), '😀'.repeat(limit), '😀'.repeat(limit + 1)),
     fc.string({ unit: 'grapheme', maxLength: limit + 2 }),
   )
-const otherType = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
+const otherType = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.integer(),
+  fc.boolean(),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.object({ maxDepth: 1 }),
+)
 const id = (limit: number) => mostly(fc.string({ minLength: 1, maxLength: 40 }), nearLimit(limit), otherType)
 const rarely = (fields: fc.Arbitrary<object>) => fc.oneof({ arbitrary: fc.constant({}), weight: 12 }, { arbitrary: fields, weight: 1 })
 const usually = (fields: fc.Arbitrary<object>) => fc.oneof({ arbitrary: fields, weight: 12 }, { arbitrary: fc.constant({}), weight: 1 })
@@ -64,7 +70,14 @@ const bodyFor = (withExperimentId: boolean) =>
     fc.record({ events: otherType }),
     fc.anything(),
   )
-const plainEvent = (i: number) => ({ eventId: `e-${i}`, experimentId: 'exp_1', userId: `u-${i}`, metric: 'purchase', value: i / 10, timestamp: '2025-02-01T00:00:00.000Z' })
+const plainEvent = (i: number) => ({
+  eventId: `e-${i}`,
+  experimentId: 'exp_1',
+  userId: `u-${i}`,
+  metric: 'purchase',
+  value: i / 10,
+  timestamp: '2025-02-01T00:00:00.000Z',
+})
 const plainBatch = (n: number, withExperimentId: boolean) => ({
   events: Array.from({ length: n }, (_, i) => {
     const { experimentId, ...rest } = plainEvent(i)
@@ -123,7 +136,9 @@ describe.each(routes)('quick acceptance of $name', ({ schema, withExperimentId }
   })
 
   it('checks the metric of every event', () => {
-    const withMetrics = (...metrics: string[]) => ({ events: metrics.map((metric, i) => ({ ...plainBatch(metrics.length, withExperimentId).events[i], metric })) })
+    const withMetrics = (...metrics: string[]) => ({
+      events: metrics.map((metric, i) => ({ ...plainBatch(metrics.length, withExperimentId).events[i], metric })),
+    })
     expect(quickAcceptsConversionBatch(withMetrics('purchase', 'purchase', 'signup', 'purchase'), withExperimentId)).toBe(true)
     expect(quickAcceptsConversionBatch(withMetrics('purchase', 'purchase', 'Purchase'), withExperimentId)).toBe(false)
     expect(quickAcceptsConversionBatch(withMetrics('purchase', 'a b', 'purchase'), withExperimentId)).toBe(false)

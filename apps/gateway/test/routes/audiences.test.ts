@@ -7,8 +7,7 @@ const gw = useGateway()
 const tenant = aTenant()
 const audiences = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', suffix = '', body?: unknown, as = tenant) =>
   call(gw, method, `/api/audiences${suffix}`, as, body)
-const countRows = async (who = tenant) =>
-  (await gw.db.selectFrom('audiences').select('id').where('tenant_id', '=', who).execute()).length
+const countRows = async (who = tenant) => (await gw.db.selectFrom('audiences').select('id').where('tenant_id', '=', who).execute()).length
 
 /** `depth` nested objects including the root, e.g. nested(2) = {a: {a: 1}}. */
 const nested = (depth: number): Record<string, unknown> => (depth === 1 ? { a: 1 } : { a: nested(depth - 1) })
@@ -235,7 +234,14 @@ describe('DELETE /api/audiences/:id', () => {
   it('makes the audience unusable: creating or patching an experiment with it is 400 naming /audienceId', async () => {
     const aud = await createAudience(gw, tenant)
     expect((await audiences('DELETE', `/${aud.id}`)).status).toBe(204)
-    const created = await call(gw, 'POST', '/api/experiments', tenant, { name: 'x', audienceId: aud.id, variants: [{ name: 'A', splitPercentage: 50 }, { name: 'B', splitPercentage: 50 }] })
+    const created = await call(gw, 'POST', '/api/experiments', tenant, {
+      name: 'x',
+      audienceId: aud.id,
+      variants: [
+        { name: 'A', splitPercentage: 50 },
+        { name: 'B', splitPercentage: 50 },
+      ],
+    })
     expectValidationFailed(created, '/audienceId')
     const draft = await createExperiment(gw, tenant)
     expectValidationFailed(await call(gw, 'PATCH', `/api/experiments/${draft.id}`, tenant, { audienceId: aud.id }), '/audienceId')

@@ -14,11 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Soft delete: archived experiments keep pointing at the audience they ran with.
     .addColumn('deleted_at', 'timestamptz')
     .execute()
-  await db.schema
-    .createIndex('audiences_tenant_newest')
-    .on('audiences')
-    .columns(['tenant_id', 'created_at desc', 'id desc'])
-    .execute()
+  await db.schema.createIndex('audiences_tenant_newest').on('audiences').columns(['tenant_id', 'created_at desc', 'id desc']).execute()
 
   await db.schema
     .createTable('experiments')
@@ -34,21 +30,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('end_date', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint(
-      'experiments_status_known',
-      sql`status in ('draft', 'running', 'stopped', 'completed', 'archived')`,
-    )
+    .addCheckConstraint('experiments_status_known', sql`status in ('draft', 'running', 'stopped', 'completed', 'archived')`)
     .execute()
-  await db.schema
-    .createIndex('experiments_tenant_status_newest')
-    .on('experiments')
-    .columns(['tenant_id', 'status', 'created_at desc', 'id desc'])
-    .execute()
-  await db.schema
-    .createIndex('experiments_tenant_newest')
-    .on('experiments')
-    .columns(['tenant_id', 'created_at desc', 'id desc'])
-    .execute()
+  await db.schema.createIndex('experiments_tenant_status_newest').on('experiments').columns(['tenant_id', 'status', 'created_at desc', 'id desc']).execute()
+  await db.schema.createIndex('experiments_tenant_newest').on('experiments').columns(['tenant_id', 'created_at desc', 'id desc']).execute()
   await db.schema.createIndex('experiments_audience').on('experiments').column('audience_id').execute()
 
   await db.schema

@@ -61,11 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('engine_version', 'text', (c) => c.notNull())
     .addColumn('result', 'jsonb', (c) => c.notNull())
     .execute()
-  await db.schema
-    .createIndex('result_snapshots_newest')
-    .on('result_snapshots')
-    .columns(['experiment_id', 'created_at desc', 'id desc'])
-    .execute()
+  await db.schema.createIndex('result_snapshots_newest').on('result_snapshots').columns(['experiment_id', 'created_at desc', 'id desc']).execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

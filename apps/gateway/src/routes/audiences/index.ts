@@ -1,14 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import {
-  AudienceView,
-  CreateAudienceBody,
-  Data,
-  errorResponses,
-  IdParams,
-  ListAudiencesQuery,
-  Page,
-  UpdateAudienceBody,
-} from '@experiments/schemas'
+import { AudienceView, CreateAudienceBody, Data, errorResponses, IdParams, ListAudiencesQuery, Page, UpdateAudienceBody } from '@experiments/schemas'
 import { Type } from 'typebox'
 import type { AudienceService } from '../../domain/audience-service.js'
 
@@ -28,7 +19,10 @@ export const audienceRoutes: FastifyPluginAsyncTypebox<{ audiences: AudienceServ
 
   app.post(
     '/',
-    { onRequest: write, schema: { summary: 'Create an audience (targeting conditions)', tags, body: CreateAudienceBody, response: { 201: Data(AudienceView), ...errors } } },
+    {
+      onRequest: write,
+      schema: { summary: 'Create an audience (targeting conditions)', tags, body: CreateAudienceBody, response: { 201: Data(AudienceView), ...errors } },
+    },
     async (request, reply) => reply.code(201).send({ data: await audiences.create(request.user.tenantId, request.body) }),
   )
 
@@ -40,13 +34,30 @@ export const audienceRoutes: FastifyPluginAsyncTypebox<{ audiences: AudienceServ
 
   app.patch(
     '/:id',
-    { onRequest: write, schema: { summary: "Change an audience (running experiments' configs follow)", tags, params: IdParams, body: UpdateAudienceBody, response: { 200: Data(AudienceView), ...errors } } },
+    {
+      onRequest: write,
+      schema: {
+        summary: "Change an audience (running experiments' configs follow)",
+        tags,
+        params: IdParams,
+        body: UpdateAudienceBody,
+        response: { 200: Data(AudienceView), ...errors },
+      },
+    },
     async (request) => ({ data: await audiences.update(request.user.tenantId, request.params.id, request.body) }),
   )
 
   app.delete(
     '/:id',
-    { onRequest: write, schema: { summary: 'Delete an audience (409 while an experiment that is not archived uses it)', tags, params: IdParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      onRequest: write,
+      schema: {
+        summary: 'Delete an audience (409 while an experiment that is not archived uses it)',
+        tags,
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (request, reply) => {
       await audiences.remove(request.user.tenantId, request.params.id)
       return reply.code(204).send(null)

@@ -27,7 +27,17 @@ export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionInt
 
   app.post(
     '/conversions',
-    { onRequest: send, validatorCompiler: conversionBatchValidator, attachValidation: true, schema: { summary: 'Send 1–1000 conversion events (each eventId counted once)', tags, body: ConversionBatchBody, response: { 202: AcceptedView, ...errors } } },
+    {
+      onRequest: send,
+      validatorCompiler: conversionBatchValidator,
+      attachValidation: true,
+      schema: {
+        summary: 'Send 1–1000 conversion events (each eventId counted once)',
+        tags,
+        body: ConversionBatchBody,
+        response: { 202: AcceptedView, ...errors },
+      },
+    },
     async (request, reply) => {
       if (request.validationError) throw await refused(request, { experimentIds: true })
       return reply.code(202).send({ data: { accepted: await intake.accept(request.user.tenantId, request.body.events) } })
@@ -40,7 +50,13 @@ export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionInt
       onRequest: send,
       validatorCompiler: experimentBatchValidator,
       attachValidation: true,
-      schema: { summary: "Send 1–1000 conversion events of one experiment (taken from the path)", tags, params: IdParams, body: ExperimentConversionBatchBody, response: { 202: AcceptedView, ...errors } },
+      schema: {
+        summary: 'Send 1–1000 conversion events of one experiment (taken from the path)',
+        tags,
+        params: IdParams,
+        body: ExperimentConversionBatchBody,
+        response: { 202: AcceptedView, ...errors },
+      },
     },
     async (request, reply) => {
       // Events carry no experimentId here; whether the path's exists is the route's 404, once the batch is valid.

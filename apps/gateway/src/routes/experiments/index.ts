@@ -25,19 +25,33 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ experiments: Experime
 
   app.get(
     '/',
-    { onRequest: read, schema: { summary: 'List experiments, newest first (archived ones only with status=archived)', tags, querystring: ListExperimentsQuery, response: { 200: Page(ExperimentSummary), ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        summary: 'List experiments, newest first (archived ones only with status=archived)',
+        tags,
+        querystring: ListExperimentsQuery,
+        response: { 200: Page(ExperimentSummary), ...errors },
+      },
+    },
     async (request) => experiments.list(request.user.tenantId, request.query),
   )
 
   app.post(
     '/',
-    { onRequest: write, schema: { summary: 'Create an experiment (a draft)', tags, body: CreateExperimentBody, response: { 201: Data(ExperimentView), ...errors } } },
+    {
+      onRequest: write,
+      schema: { summary: 'Create an experiment (a draft)', tags, body: CreateExperimentBody, response: { 201: Data(ExperimentView), ...errors } },
+    },
     async (request, reply) => reply.code(201).send({ data: await experiments.create(request.user.tenantId, request.body) }),
   )
 
   app.get(
     '/:id',
-    { onRequest: read, schema: { summary: 'Get an experiment with its variant configs', tags, params: IdParams, response: { 200: Data(ExperimentView), ...errors } } },
+    {
+      onRequest: read,
+      schema: { summary: 'Get an experiment with its variant configs', tags, params: IdParams, response: { 200: Data(ExperimentView), ...errors } },
+    },
     async (request) => ({ data: await experiments.get(request.user.tenantId, request.params.id) }),
   )
 
@@ -52,7 +66,15 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ experiments: Experime
 
   app.delete(
     '/:id',
-    { onRequest: write, schema: { summary: 'Archive an experiment (withdrawn from assignment, kept in the database)', tags, params: IdParams, response: { 200: Data(ExperimentView), ...errors } } },
+    {
+      onRequest: write,
+      schema: {
+        summary: 'Archive an experiment (withdrawn from assignment, kept in the database)',
+        tags,
+        params: IdParams,
+        response: { 200: Data(ExperimentView), ...errors },
+      },
+    },
     async (request) => ({ data: await experiments.archive(request.user.tenantId, request.params.id) }),
   )
 

@@ -28,7 +28,10 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
 
   app.get(
     '/:id/results',
-    { onRequest: read, schema: { summary: 'Raw results: participants and per-metric counts per variant', tags, params: IdParams, response: { 200: RawResultsView, ...errors } } },
+    {
+      onRequest: read,
+      schema: { summary: 'Raw results: participants and per-metric counts per variant', tags, params: IdParams, response: { 200: RawResultsView, ...errors } },
+    },
     async (request) => ({ data: await results.raw(request.user.tenantId, request.params.id) }),
   )
 
@@ -38,7 +41,13 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
       onRequest: read,
       // The body is optional: no body means every default.
       preValidation: absentBodyAsEmpty,
-      schema: { summary: 'Compute the statistics and store them as a snapshot (body optional)', tags, params: IdParams, body: ComputeResultsBody, response: { 200: Data(ComputedResults), ...errors } },
+      schema: {
+        summary: 'Compute the statistics and store them as a snapshot (body optional)',
+        tags,
+        params: IdParams,
+        body: ComputeResultsBody,
+        response: { 200: Data(ComputedResults), ...errors },
+      },
     },
     async (request) => {
       const body = request.body
@@ -57,7 +66,16 @@ export const resultRoutes: FastifyPluginAsyncTypebox<Opts> = async (app, { resul
 
   app.get(
     '/:id/snapshots',
-    { onRequest: read, schema: { summary: 'List stored computations, newest first', tags, params: IdParams, querystring: ListSnapshotsQuery, response: { 200: Page(SnapshotView), ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        summary: 'List stored computations, newest first',
+        tags,
+        params: IdParams,
+        querystring: ListSnapshotsQuery,
+        response: { 200: Page(SnapshotView), ...errors },
+      },
+    },
     async (request) => {
       const { page, limit, offset } = pageWindow(request.query)
       const { rows, total } = await results.snapshots(request.user.tenantId, request.params.id, offset, limit)

@@ -76,7 +76,12 @@ describe('POST /api/experiments', () => {
     // Written by hand: JSON.stringify cannot write it either.
     const config = `${'{"d":'.repeat(4999)}{}${'}'.repeat(4999)}`
     const body = JSON.stringify(withVariants(v('A', 50, { config: '<config>' }), v('B', 50))).replace('"<config>"', config)
-    const response = await gw.app.inject({ method: 'POST', url: '/api/experiments', headers: { ...bearer(tenant), 'content-type': 'application/json' }, payload: body })
+    const response = await gw.app.inject({
+      method: 'POST',
+      url: '/api/experiments',
+      headers: { ...bearer(tenant), 'content-type': 'application/json' },
+      payload: body,
+    })
     expect(response.statusCode).toBe(400)
     expect(response.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/variants/0/config'])
     expect(await countRows()).toBe(before)

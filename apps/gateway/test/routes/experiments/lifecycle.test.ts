@@ -41,8 +41,7 @@ const illegal: [Status, string][] = [
   ['archived', 'complete'],
 ]
 
-const perform = (id: string, action: string) =>
-  action === 'archive' ? call(gw, 'DELETE', `/api/experiments/${id}`, tenant) : act(id, action)
+const perform = (id: string, action: string) => (action === 'archive' ? call(gw, 'DELETE', `/api/experiments/${id}`, tenant) : act(id, action))
 
 describe('experiment lifecycle', () => {
   it.each(legal)('%s → %s → %s', async (from, action, to) => {
@@ -76,7 +75,11 @@ describe('experiment lifecycle', () => {
 
   it('refuses to start an experiment whose endDate has passed', async () => {
     const id = await inStatus('draft')
-    await gw.db.updateTable('experiments').set({ end_date: new Date(Date.now() - 1000) }).where('id', '=', id).execute()
+    await gw.db
+      .updateTable('experiments')
+      .set({ end_date: new Date(Date.now() - 1000) })
+      .where('id', '=', id)
+      .execute()
     const { status, body } = await act(id, 'start')
     expect(status).toBe(409)
     expect(body.error.message).toContain('endDate')
@@ -107,7 +110,12 @@ describe('experiment lifecycle', () => {
     expect(withBody.body.error.details.map((d: { path: string }) => d.path)).toEqual(['/force'])
     expect((await gw.db.selectFrom('experiments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('draft')
     // JSON null is a body, and not an object: refused like any other non-object.
-    const nullBody = await gw.app.inject({ method: 'POST', url: `/api/experiments/${id}/start`, headers: { ...bearer(tenant), 'content-type': 'application/json' }, payload: 'null' })
+    const nullBody = await gw.app.inject({
+      method: 'POST',
+      url: `/api/experiments/${id}/start`,
+      headers: { ...bearer(tenant), 'content-type': 'application/json' },
+      payload: 'null',
+    })
     expect(nullBody.statusCode).toBe(400)
     expect((await gw.db.selectFrom('experiments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('draft')
     expect((await call(gw, 'POST', `/api/experiments/${id}/start`, tenant, {})).status).toBe(200)

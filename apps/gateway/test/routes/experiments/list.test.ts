@@ -10,7 +10,11 @@ const list = (query = '') => call(gw, 'GET', `/api/experiments${query}`, tenant)
 beforeAll(async () => {
   for (let i = 0; i < 25; i++) ids.push((await createExperiment(gw, tenant, { name: `exp ${i}` })).id)
   // Same created_at for two rows: order must still be stable, broken by id.
-  await gw.db.updateTable('experiments').set({ created_at: new Date('2030-01-01T00:00:00Z') }).where('id', 'in', [ids[3]!, ids[4]!]).execute()
+  await gw.db
+    .updateTable('experiments')
+    .set({ created_at: new Date('2030-01-01T00:00:00Z') })
+    .where('id', 'in', [ids[3]!, ids[4]!])
+    .execute()
   const set = (id: string, status: 'running' | 'stopped' | 'completed' | 'archived') =>
     gw.db.updateTable('experiments').set({ status }).where('id', '=', id).execute()
   await set(ids[0]!, 'running')

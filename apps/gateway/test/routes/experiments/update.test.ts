@@ -55,8 +55,26 @@ describe('PATCH /api/experiments/:id', () => {
   it.each([
     ['an empty body', {}, '/'],
     ['an unknown field', { status: 'running' }, '/status'],
-    ['a variant id of another experiment', { variants: [{ id: 'var_elsewhere', name: 'A', splitPercentage: 50 }, { name: 'B', splitPercentage: 50 }] }, '/variants/0/id'],
-    ['splits that do not sum to 100', { variants: [{ name: 'A', splitPercentage: 50 }, { name: 'B', splitPercentage: 49.99 }] }, '/variants'],
+    [
+      'a variant id of another experiment',
+      {
+        variants: [
+          { id: 'var_elsewhere', name: 'A', splitPercentage: 50 },
+          { name: 'B', splitPercentage: 50 },
+        ],
+      },
+      '/variants/0/id',
+    ],
+    [
+      'splits that do not sum to 100',
+      {
+        variants: [
+          { name: 'A', splitPercentage: 50 },
+          { name: 'B', splitPercentage: 49.99 },
+        ],
+      },
+      '/variants',
+    ],
   ])('returns 400 for %s and changes nothing', async (_case, body, path) => {
     const exp = await createExperiment(gw, tenant)
     const response = await patch(exp.id, body)
