@@ -89,8 +89,8 @@ export const inParallel = async <T, R>(items: T[], width: number, task: (item: T
 
 const ROOT = new URL('../../', import.meta.url).pathname
 
-/** Runs a built service entry point (npm run build first) as its own process. */
-export const spawnService = async (entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> => {
+/** Starts a built service entry point (npm run build first) as its own process, with `stdio` for its output. */
+const spawnBuilt = async (entry: string, env: Record<string, string>, output: 'inherit' | 'pipe') => {
   const path = `${ROOT}${entry}`
   if (!existsSync(path)) throw new Error(`${entry} is missing: run npm run build first`)
   const port = await freePort()
@@ -104,10 +104,13 @@ export const spawnService = async (entry: string, env: Record<string, string>): 
       LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'error',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', output, output],
   })
   return { child, port }
 }
+
+/** Runs a built service entry point as its own process, its output passed through. */
+export const spawnService = (entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> => spawnBuilt(entry, env, 'inherit')
 
 export const sendConversions = async (gateway: Awaited<ReturnType<typeof startGateway>>, tenant: string, batch: object[]) => {
   const response = await gateway.inject({ method: 'POST', url: '/api/conversions', headers: bearer(tenant, 'events:write'), payload: { events: batch } })
@@ -144,26 +147,12 @@ const parsesAsJson = (line: string) => {
   }
 }
 
-/** spawnService, with the service's stdout and stderr collected rather than passed through. */
+/** spawnService, with the service's stdout and stderr (at LOG_LEVEL info unless `env` says otherwise) collected rather than passed through. */
 export const spawnServiceWithOutput = async (
   entry: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number; output: ServiceOutput }> => {
-  const path = `${ROOT}${entry}`
-  if (!existsSync(path)) throw new Error(`${entry} is missing: run npm run build first`)
-  const port = await freePort()
-  const child = spawn(process.execPath, [path], {
-    env: {
-      ...process.env,
-      DATABASE_URL: testDatabaseUrl(),
-      REDIS_URL: testRedisUrl(),
-      JWT_SECRET: TEST_JWT_SECRET,
-      ANALYTICS_PORT: String(port),
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const { child, port } = await spawnBuilt(entry, { LOG_LEVEL: 'info', ...env }, 'pipe')
   const stdout: string[] = []
   const stderr: string[] = []
   collectLines(child.stdout!, stdout)
