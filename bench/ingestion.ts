@@ -55,13 +55,15 @@ requireBuilt(Object.values(ENTRIES))
 // Imported only now: they resolve to the workspace packages' dist.
 const { benchStack } = await import('./lib/stack.js')
 const { freePort, signToken } = await import('@experiments/devstack')
-const { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX } = await import('@experiments/contracts')
+const { conversionShards, QUEUE } = await import('@experiments/contracts')
 const { Queue } = await import('bullmq')
 const { Redis } = await import('ioredis')
 const { default: pg } = await import('pg')
-const { DEFAULT_ANALYTICS_CONCURRENCY } = await import('@experiments/config')
+const { DEFAULT_ANALYTICS_CONCURRENCY, DEFAULT_CONVERSION_QUEUE_SHARDS } = await import('@experiments/config')
 // The worker's own default unless ANALYTICS_CONCURRENCY says otherwise.
 const WORKER_CONCURRENCY = Number(process.env.ANALYTICS_CONCURRENCY ?? DEFAULT_ANALYTICS_CONCURRENCY)
+// The services' default unless CONVERSION_QUEUE_SHARDS says otherwise; the bench reads and empties every shard.
+const SHARDS = Number(process.env.CONVERSION_QUEUE_SHARDS ?? DEFAULT_CONVERSION_QUEUE_SHARDS)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
@@ -80,6 +82,7 @@ async function main() {
     // (a) queues every accepted batch without draining it: the backpressure limit must not answer 429.
     INGEST_MAX_BACKLOG: String(1e12),
     ANALYTICS_CONCURRENCY: String(WORKER_CONCURRENCY),
+    CONVERSION_QUEUE_SHARDS: String(SHARDS),
   })
   const base = (port: number) => `http://127.0.0.1:${port}`
 
@@ -119,8 +122,10 @@ async function main() {
   onCleanup('bench pg client', () => db.end())
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null })
   onCleanup('bench redis client', () => redis.quit())
-  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
-  onCleanup('bench queue', () => queue.close())
+  const shards = conversionShards(SHARDS).map((shard) => ({ shard, queue: new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix }) }))
+  const queues = shards.map(({ queue }) => queue)
+  onCleanup('bench queues', () => Promise.all(queues.map((queue) => queue.close())))
+  const pauseQueues = () => Promise.all(queues.map((queue) => queue.pause()))
 
   const experiment = await newExperiment('ingestion benchmark')
   const assigned = assignmentRows(experiment.variants)
@@ -144,12 +149,14 @@ async function main() {
 
   // ---------------------------------------------------------------- (a) HTTP intake
   const httpIntake = async (): Promise<Part> => {
-    await queue.pause()
+    await pauseQueues()
     // autocannon stops without waiting for answers in flight: let the gateway enqueue those first.
     const emptyQueue = async () => {
       await sleep(1000)
-      await queue.drain(true)
-      await redis.set(CONVERSION_BACKLOG_KEY, 0)
+      for (const { shard, queue } of shards) {
+        await queue.drain(true)
+        await redis.set(shard.backlogKey, 0)
+      }
     }
     const processes = {
       bare: { bare: () => [children[2]!.process.pid], 'load generator': () => [process.pid] },
@@ -203,7 +210,7 @@ async function main() {
     bare:    ${fmt(a.bare)}   (Fastify, same body parsed, constant-shape 202; NO JWT verification, token still sent)
     enqueue only: ${fmt(a.enqueueOnly)}   (the bare route plus the same job and one Queue.add; no JWT, validation or ownership check)
     CPU µs per request: gateway ${cpuText(meanCpu(intake))} | bare ${cpuText(meanCpu(bare))} | enqueue only ${cpuText(meanCpu(enqueueOnly))}
-    conversions queue paused during (a) (worker idle) and emptied after each gateway round
+    conversions queues (${SHARDS} shards) paused during (a) (worker idle) and emptied after each gateway round
     ratio enqueue only / bare req/s: ${(a.enqueueOnly.rps / a.bare.rps).toFixed(3)}, gateway / enqueue only: ${(a.gateway.rps / a.enqueueOnly.rps).toFixed(3)} (what validating costs)
     ratio gateway / bare req/s: ${ratio.toFixed(3)}   target ≥ ${TARGET.http}: ${verdict(pass)}`,
     }
@@ -227,10 +234,10 @@ async function main() {
       let meter = startCpuMeter({ postgres: backends, 'bench process (pg clients)': () => [process.pid] })
       const plainSeconds = await plainInsert(clients, tenantId, batches)
       const plainCpu = meter(events)
-      await queue.pause()
-      await enqueueBatches(queue, redis, tenantId, batches)
+      await pauseQueues()
+      await enqueueBatches(shards, redis, tenantId, batches)
       meter = startCpuMeter({ analytics: () => [children[1]!.process.pid], postgres: backends, redis: () => [redisServer.pid] })
-      const workerSeconds = await drainSeconds(queue)
+      const workerSeconds = await drainSeconds(queues)
       const workerCpu = meter(events)
       assertAlive()
       const counted = async (table: string) =>
@@ -246,7 +253,7 @@ async function main() {
     await workerRound('warmup', WORKER_WARMUP_JOBS)
     const worker: Awaited<ReturnType<typeof workerRound>>[] = []
     for (let i = 1; i <= ROUNDS; i++) worker.push(await workerRound(`round #${i}`, WORKER_JOBS))
-    const failedJobs = (await queue.getJobCounts('failed')).failed ?? 0
+    const failedJobs = (await Promise.all(queues.map((queue) => queue.getJobCounts('failed')))).reduce((n, counts) => n + (counts.failed ?? 0), 0)
     const b = { plain: mean(worker.map((w) => w.plain)), worker: mean(worker.map((w) => w.worker)) }
     workerRate = b.worker
     const ratio = b.worker / b.plain
@@ -269,7 +276,7 @@ async function main() {
   // ---------------------------------------------------------------- (c) end-to-end lag
   const endToEndLag = async (): Promise<Part> => {
     log(`(c) ${LAG.perSecond} batches/s (${LAG.perSecond * BATCH_SIZE} events/s) to the gateway for ${LAG.seconds} s, worker running`)
-    await queue.resume()
+    await Promise.all(queues.map((queue) => queue.resume()))
     const lagRun = await measureLag({ url: `${base(ports.gateway)}/api/conversions`, token, experimentId: experiment.id, tenantId: TENANT, ...LAG, db })
     assertAlive()
     const c = summary(lagRun.lags)

@@ -7,19 +7,24 @@ import { randomBytes } from 'node:crypto'
 import { configPublisher } from '@experiments/contracts'
 import { createDb, type DB } from '@experiments/db'
 import { freePort } from '@experiments/devstack'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import pino from 'pino'
 import { assignmentStore, createAssignmentDrain, createRebuilder, startWorkers, type WorkerOptions } from '../apps/analytics/src/index.js'
 import { buildApp as buildGateway } from '../apps/gateway/src/index.js'
-import { blockingConnections } from './context.js'
+import { blockingConnections, targetOf } from './context.js'
 import { bearer, TEST_JWT_SECRET } from './tokens.js'
 
 const silent = pino({ level: 'silent' })
 
 /** A gateway on the test database; its BullMQ event connections close with it. */
-export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parameters<typeof buildGateway>[0]['limits']) => {
-  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
+export const startGateway = async (
+  db: Kysely<DB>,
+  redis: RedisClient,
+  limits?: Parameters<typeof buildGateway>[0]['limits'],
+  options: Pick<Parameters<typeof buildGateway>[0], 'conversionShards' | 'replicaAcks'> = {},
+) => {
+  const blocking = blockingConnections(targetOf(redis))
   const app = await buildGateway({
     db,
     redis,
@@ -27,6 +32,7 @@ export const startGateway = async (db: Kysely<DB>, redis: Redis, limits?: Parame
     auth: { jwtSecret: TEST_JWT_SECRET },
     logLevel: 'silent',
     ...(limits ? { limits } : {}),
+    ...options,
   })
   app.addHook('onClose', async () => blocking.closeAll())
   return app
@@ -54,17 +60,18 @@ export const callGateway = async (gateway: Awaited<ReturnType<typeof startGatewa
 }
 
 /** The analytics side, in process: the stream drain and the rebuilder. */
-export const analytics = (db: Kysely<DB>, redis: Redis) => {
+export const analytics = (db: Kysely<DB>, redis: RedisClient) => {
   const store = assignmentStore(db)
   const drain = createAssignmentDrain({ redis, store, consumer: `test-${randomBytes(3).toString('hex')}`, log: silent, claimIdleMs: 500 })
   return { store, drain, rebuilder: createRebuilder({ redis, store, drain, publisher: configPublisher(redis), log: silent, graceMs: 10 }) }
 }
 
 /** The analytics BullMQ workers, in process, on `db` and the Redis of `redis`; silent unless `options.log`. */
-export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: Redis, options: Partial<WorkerOptions> = {}) => {
-  const blocking = blockingConnections(`redis://${redis.options.host}:${redis.options.port}`)
+export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: RedisClient, options: Partial<WorkerOptions> = {}) => {
+  const blocking = blockingConnections(targetOf(redis))
   const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
   return {
+    conversionShards: workers.conversionShards,
     close: async () => {
       await workers.close()
       blocking.closeAll()
@@ -75,7 +82,7 @@ export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: Redis, option
 export type WorkerLogLine = { level: number; msg: string; jobId?: string; queue?: string; reason?: string; [field: string]: unknown }
 
 /** startAnalyticsWorkers, logging at info into `lines`. */
-export const loggedAnalyticsWorkers = async (db: Kysely<DB>, redis: Redis, options: Partial<WorkerOptions> = {}) => {
+export const loggedAnalyticsWorkers = async (db: Kysely<DB>, redis: RedisClient, options: Partial<WorkerOptions> = {}) => {
   const lines: WorkerLogLine[] = []
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
   const workers = await startAnalyticsWorkers(db, redis, { log, ...options })

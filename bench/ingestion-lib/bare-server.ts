@@ -9,7 +9,8 @@
  * checking ownership: the issue's "prototype that enqueued without validating", the cost of
  * the enqueue alone on this machine.
  */
-import { CONVERSION_JOB_OPTIONS, QUEUE, QUEUE_PREFIX, toConversionJob } from '@experiments/contracts'
+import { DEFAULT_CONVERSION_QUEUE_SHARDS } from '@experiments/config'
+import { CONVERSION_JOB_OPTIONS, conversionShards, QUEUE, toConversionJob } from '@experiments/contracts'
 import { Queue } from 'bullmq'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
@@ -21,10 +22,14 @@ const host = process.env.HOST ?? '127.0.0.1'
 
 const enqueue = (() => {
   if (process.env.ENQUEUE_ONLY !== '1') return async () => {}
-  const queue = new Queue(QUEUE.conversions, { connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }), prefix: QUEUE_PREFIX })
+  // The gateway's shards (CONVERSION_QUEUE_SHARDS), round robin as the gateway spreads batches: the bench empties them after each round.
+  const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null })
+  const shards = conversionShards(Number(process.env.CONVERSION_QUEUE_SHARDS ?? DEFAULT_CONVERSION_QUEUE_SHARDS))
+  const queues = shards.map((shard) => new Queue(QUEUE.conversions, { connection, prefix: shard.prefix }))
+  let next = 0
   return async (events: Events) => {
     const job = toConversionJob('bench', events, { metric: 'conversion', value: 1, timestamp: new Date().toISOString() })
-    await queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
+    await queues[next++ % queues.length]!.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
   }
 })()
 

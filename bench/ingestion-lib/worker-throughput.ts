@@ -1,4 +1,4 @@
-import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_JOB_OPTIONS, QUEUE, toConversionJob, type ConversionShard } from '@experiments/contracts'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import pg from 'pg'
@@ -55,29 +55,41 @@ export const plainInsert = async (clients: pg.Client[], tenantId: string, batche
   return (performance.now() - start) / 1000
 }
 
-/** Puts one `conversions` job per batch on the (paused) queue, as the gateway would, backlog counter included. */
-export const enqueueBatches = async (queue: Queue, redis: Redis, tenantId: string, batches: BenchEvent[][]) => {
+/** A conversions shard with its queue. */
+export type ShardQueue = { shard: ConversionShard; queue: Queue }
+
+/**
+ * Puts one `conversions` job per batch on the (paused) shards' queues, spread round robin as the
+ * gateway spreads them, each shard's backlog counter included.
+ */
+export const enqueueBatches = async (shards: ShardQueue[], redis: Redis, tenantId: string, batches: BenchEvent[][]) => {
   for (let i = 0; i < batches.length; i += 250) {
     const chunk = batches.slice(i, i + 250)
-    await queue.addBulk(
-      chunk.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: CONVERSION_JOB_OPTIONS })),
-    )
-    await redis.incrby(
-      CONVERSION_BACKLOG_KEY,
-      chunk.reduce((n, b) => n + b.length, 0),
-    )
+    for (const [s, { shard, queue }] of shards.entries()) {
+      const mine = chunk.filter((_, j) => (i + j) % shards.length === s)
+      if (mine.length === 0) continue
+      await queue.addBulk(
+        mine.map((events) => ({ name: QUEUE.conversions, data: toConversionJob(tenantId, events, EVENT_DEFAULTS), opts: CONVERSION_JOB_OPTIONS })),
+      )
+      await redis.incrby(
+        shard.backlogKey,
+        mine.reduce((n, b) => n + b.length, 0),
+      )
+    }
   }
 }
 
 /**
- * Resumes the paused queue and returns the seconds until no conversions job is left waiting or
- * active (jobs are removed on completion, after their statement committed). Polls every 20 ms.
+ * Resumes the paused shards' queues and returns the seconds until no conversions job is left
+ * waiting or active in any (jobs are removed on completion, after their statement committed).
+ * Polls every 20 ms.
  */
-export const drainSeconds = async (queue: Queue, timeoutS = 300) => {
+export const drainSeconds = async (queues: Queue[], timeoutS = 300) => {
   const start = performance.now()
-  await queue.resume()
+  await Promise.all(queues.map((queue) => queue.resume()))
   for (;;) {
-    const counts = await queue.getJobCounts(...PENDING)
+    const perShard = await Promise.all(queues.map((queue) => queue.getJobCounts(...PENDING)))
+    const counts = Object.fromEntries(PENDING.map((state) => [state, perShard.reduce((n, shard) => n + (shard[state] ?? 0), 0)]))
     if (PENDING.every((state) => !counts[state])) return (performance.now() - start) / 1000
     if (performance.now() - start > timeoutS * 1000) throw new Error(`conversions queue not drained after ${timeoutS} s: ${JSON.stringify(counts)}`)
     await sleep(20)

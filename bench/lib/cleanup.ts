@@ -1,4 +1,6 @@
-/** Teardown steps, run last-registered first, once: on success, on error and on Ctrl-C. */
+import { watchDone } from './watchdog.js'
+
+/** Teardown steps, run last-registered first, once: on success, on error and on Ctrl-C (and by watchdog.ts should the process die first). */
 const steps: { name: string; run: () => Promise<unknown> }[] = []
 let running: Promise<void> | undefined
 
@@ -15,11 +17,21 @@ export const cleanupAll = (): Promise<void> =>
         console.error(`[bench] cleanup "${step.name}" failed: ${(error as Error).message}`)
       }
     }
+    watchDone()
   })())
 
+/**
+ * Cleans up and exits on SIGINT and SIGTERM. A further signal while the cleanup runs is only noted:
+ * a second one comes with a Ctrl-C under tsx, which relays the terminal's signal when the process
+ * is slow to report it, and tsx's own handler ends the process once no other listener is left.
+ */
 export const exitOnSignals = () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (running) {
+        console.error(`[bench] ${signal}: already cleaning up`)
+        return
+      }
       console.error(`\n[bench] ${signal}: cleaning up`)
       void cleanupAll().finally(() => process.exit(130))
     })

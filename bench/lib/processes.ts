@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { onCleanup } from './cleanup.js'
+import { watchProcess } from './watchdog.js'
 
 export type Child = { name: string; process: ChildProcess; exited: () => string | undefined }
 
 /** Spawns a child with its output prefixed by its name; it is stopped (TERM, then KILL) at cleanup. */
 export const startChild = (name: string, args: string[], env: NodeJS.ProcessEnv): Child => {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  watchProcess(child.pid)
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`))
   }

@@ -22,8 +22,10 @@ const MiB = 1024 * 1024
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
 const fmt = (r: Pick<RoundResult, 'rps' | 'p50' | 'p99'>) => `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`
-const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
-const meanCpu = (rs: Round[]) => Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
+/** The mean req/s, p50 and p99 of rounds. */
+export const avg = (rs: RoundResult[]) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) })
+/** The mean CPU µs per request of each process over rounds. */
+export const meanCpu = (rs: Round[]) => Object.fromEntries(Object.keys(rs[0]!.cpu).map((name) => [name, mean(rs.map((r) => r.cpu[name] ?? NaN))]))
 
 export const roundLine = (r: RoundResult) => fmt(r)
 export const cpuText = (cpu: Record<string, number>) =>

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs'
 import { QUEUE } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../test-support/tokens.js'
@@ -12,7 +12,7 @@ import { connectDb, eventually, loggedAnalyticsWorkers, runningExperiment, start
 const dir = new URL(`../../.data/test-redis-failed-jobs-${process.pid}`, import.meta.url).pathname
 let db: Kysely<DB>
 let redisServer: RunningRedis
-let redis: Redis
+let redis: RedisClient
 
 beforeAll(async () => {
   db = connectDb()

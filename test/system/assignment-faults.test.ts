@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { redisKeys } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
+import { redisEnvOf, testDatabaseUrl } from '../../test-support/context.js'
 import { aTenant, bearer } from '../../test-support/tokens.js'
 import {
   assign,
@@ -22,7 +22,7 @@ import {
 } from './system.js'
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replica: Replica
 const tenant = aTenant()
@@ -96,7 +96,7 @@ describe('assignment durability', () => {
     await redis.del(...keys.map((k) => redisKeys[k](experiment.id)))
 
     const cli = spawn(process.execPath, ['apps/analytics/dist/rebuild-cli.js', experiment.id], {
-      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), ...redisEnvOf(), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let output = ''

@@ -1,6 +1,6 @@
 import { redisKeys } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../test-support/tokens.js'
@@ -10,7 +10,7 @@ import { analytics, assign, assignMany, connect, connectDb, inParallel, runningE
 const CHI_SQUARE_CRITICAL_0_001 = { 1: 10.828, 2: 13.816 } as Record<number, number>
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replicaA: Replica
 let replicaB: Replica

@@ -1,8 +1,8 @@
-import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import { conversionShard, QUEUE } from '@experiments/contracts'
 import { Queue } from 'bullmq'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant } from '../../test-support/tokens.js'
@@ -22,14 +22,16 @@ import {
 } from './system.js'
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()
+// The gateway and the workers of the load use one conversions shard, whose queue a timeout reports on.
+const shard = conversionShard(0, 1)
 
 beforeAll(async () => {
   db = connectDb()
   redis = await connect()
-  gateway = await startGateway(db, redis)
+  gateway = await startGateway(db, redis, undefined, { conversionShards: 1 })
 })
 afterAll(async () => {
   await gateway.close()
@@ -40,7 +42,7 @@ afterAll(async () => {
 const totals = (experimentId: string) => conversionTotals(db, experimentId)
 /** The conversions queue's job counts and the last failure reasons, for a timeout's message. */
 const queueReport = async () => {
-  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix })
   try {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')
     const failed = (await queue.getFailed(0, 4)).map((job) => job.failedReason)
@@ -72,7 +74,7 @@ describe('conversion faults', () => {
       )
       const expectedValue = batches.reduce((sum, batch, b) => sum + batch.length * ((b % 7) + 1), 0)
 
-      const worker = () => spawnService('apps/analytics/dist/main.js', workerEnv)
+      const worker = () => spawnService('apps/analytics/dist/main.js', { CONVERSION_QUEUE_SHARDS: '1', ...workerEnv })
       let first = await worker()
       let killed = false
       await inParallel(batches, 8, async (batch) => {

@@ -2,7 +2,7 @@ import { QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import { analyzeExperiment } from '@experiments/stats'
 import { Queue } from 'bullmq'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../test-support/tokens.js'
@@ -24,7 +24,7 @@ import {
 } from './system.js'
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replica: Replica
 let workers: Awaited<ReturnType<typeof startAnalyticsWorkers>>

@@ -1,7 +1,7 @@
-import { CONVERSION_BACKLOG_KEY, conversionColumns, QUEUE, QUEUE_PREFIX, type ConversionColumns } from '@experiments/contracts'
+import { conversionColumns, conversionShard, QUEUE, type ConversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,11 +11,13 @@ import { connectDb, events, runningExperiment, sendConversions, startGateway } f
 // This file has a Redis of its own and no analytics worker: every accepted batch stays in its
 // queue, where it is counted, and no other test file's worker can take it.
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let ownRedisServer: RunningRedis
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let queue: Queue
 const tenant = aTenant()
+// The gateways that fill the queue write to one conversions shard, whose queue and backlog counter are read here.
+const shard = conversionShard(0, 1)
 let experimentId: string
 
 const queued = async () => {
@@ -28,8 +30,8 @@ beforeAll(async () => {
   const dir = new URL(`../../.data/test-redis-ingestion-${process.pid}`, import.meta.url).pathname
   ownRedisServer = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
   redis = await connectRedis(ownRedisServer.url)
-  gateway = await startGateway(db, redis)
-  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  gateway = await startGateway(db, redis, undefined, { conversionShards: 1 })
+  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix })
   experimentId = (await runningExperiment(gateway, tenant, [50, 50])).id
 })
 afterAll(async () => {
@@ -142,7 +144,7 @@ describe('POST /api/conversions', () => {
   ]
   it.each(cases)('rejects the whole batch with 400 for %s, naming %s, and enqueues nothing', async (_case, path, batch) => {
     const before = await queued()
-    const backlog = await redis.get(CONVERSION_BACKLOG_KEY)
+    const backlog = await redis.get(shard.backlogKey)
     const { status, body } = await sendConversions(gateway, tenant, batch())
     expect(status).toBe(400)
     expect(body.error.code).toBe('VALIDATION_FAILED')
@@ -151,7 +153,7 @@ describe('POST /api/conversions', () => {
     const index = /^\/events\/(\d+)/.exec(path)?.[1]
     if (index !== undefined) expect(detail.index).toBe(Number(index))
     expect(await queued()).toBe(before)
-    expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe(backlog)
+    expect(await redis.get(shard.backlogKey)).toBe(backlog)
   })
 
   it('answers a batch with problems of every kind with one 400 listing all of them, by event', async () => {
@@ -255,7 +257,7 @@ describe('POST /api/conversions', () => {
 
 describe('ingestion backpressure', () => {
   it('answers 429 with Retry-After once the backlog passes the limit, and accepts again when it drains', async () => {
-    const limited = await startGateway(db, redis, { maxEvents: (Number(await redis.get(CONVERSION_BACKLOG_KEY)) || 0) + 10 })
+    const limited = await startGateway(db, redis, { maxEvents: (Number(await redis.get(shard.backlogKey)) || 0) + 10 }, { conversionShards: 1 })
     try {
       expect((await sendConversions(limited, tenant, events(experimentId, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']))).status).toBe(202)
       await new Promise((r) => setTimeout(r, 300)) // the guard reads the backlog at most every 250 ms
@@ -265,7 +267,7 @@ describe('ingestion backpressure', () => {
       expect(refused.body.error.code).toBe('BACKLOG_FULL')
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
       expect(await queued()).toBe(before)
-      await redis.decrby(CONVERSION_BACKLOG_KEY, 8) // as the worker does once the events are stored
+      await redis.decrby(shard.backlogKey, 8) // as the worker does once the events are stored
       await new Promise((r) => setTimeout(r, 300))
       expect((await sendConversions(limited, tenant, events(experimentId, ['i', 'j', 'k']))).status).toBe(202)
     } finally {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs'
-import { QUEUE, QUEUE_PREFIX, redisKeys } from '@experiments/contracts'
+import { conversionShard, QUEUE, redisKeys } from '@experiments/contracts'
 import { createDb, migrateToLatest, type DB } from '@experiments/db'
 import { freePort, startEmbeddedPostgres, startPrivateRedis, type RunningPostgres, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -16,10 +16,12 @@ const redisDir = new URL(`../../.data/test-redis-postgres-outage-${process.pid}`
 let pgPort: number
 let postgres: RunningPostgres
 let redisServer: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let db: Kysely<DB>
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()
+// One conversions shard for the gateway and the worker, so the test reads the one queue they use.
+const shard = conversionShard(0, 1)
 
 // The retry schedule scaled down a hundredfold: the old one (10 attempts, exponential from 10 ms)
 // gave up 5.11 s after a job's first failure; PostgreSQL stays away longer than that.
@@ -38,7 +40,7 @@ beforeAll(async () => {
   redis = await connectRedis(redisServer.url)
   // This Redis stands for a running system's (as global-setup.ts marks the tests' Redis).
   await redis.set(redisKeys.restored, new Date().toISOString())
-  gateway = await startGateway(db, redis)
+  gateway = await startGateway(db, redis, undefined, { conversionShards: 1 })
 }, 60_000)
 afterAll(async () => {
   await gateway?.close().catch(() => {})
@@ -88,9 +90,10 @@ it('counts every accepted batch exactly once after PostgreSQL was away longer th
     DATABASE_URL: postgres.serverUrl('postgres'),
     REDIS_URL: redisServer.url,
     LOG_LEVEL: 'info',
+    CONVERSION_QUEUE_SHARDS: '1',
     ...RETRY,
   })
-  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  const queue = new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix })
   const report = async () =>
     JSON.stringify({
       stored: await stored(experiment.id),

@@ -3,10 +3,10 @@
  * running as its own process: it must heal with no person and no restart.
  */
 import { rmSync } from 'node:fs'
-import { CONVERSION_BACKLOG_KEY, QUEUE, QUEUE_PREFIX, redisKeys } from '@experiments/contracts'
+import { conversionShard, QUEUE, QUEUE_PREFIX, redisKeys } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,11 +28,13 @@ import {
 const HEAL_WITHIN_MS = 30_000
 const tenant = aTenant()
 const dir = new URL(`../../.data/test-redis-loss-${process.pid}`, import.meta.url).pathname
+// One conversions shard for the gateway and the worker: the test sets its backlog counter.
+const shard = conversionShard(0, 1)
 
 let db: Kysely<DB>
 let port: number
 let server: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replica: Replica
 let worker: Awaited<ReturnType<typeof spawnService>>
@@ -42,9 +44,9 @@ beforeAll(async () => {
   port = await freePort()
   server = await startPrivateRedis({ dir, port, appendOnly: false })
   redis = await connectRedis(server.url)
-  gateway = await startGateway(db, redis)
+  gateway = await startGateway(db, redis, undefined, { conversionShards: 1 })
   replica = await startReplica(server.url)
-  worker = await spawnService('apps/analytics/dist/main.js', { REDIS_URL: server.url, STREAM_CLAIM_IDLE_MS: '500' })
+  worker = await spawnService('apps/analytics/dist/main.js', { REDIS_URL: server.url, STREAM_CLAIM_IDLE_MS: '500', CONVERSION_QUEUE_SHARDS: '1' })
   await eventually(async () => (await redis.exists(redisKeys.restored)) === 1, 20_000, 'the worker to set up the new Redis')
 })
 afterAll(async () => {
@@ -155,8 +157,8 @@ const expectMaintenance = async () => {
   } finally {
     await maintenance.close()
   }
-  await redis.set(CONVERSION_BACKLOG_KEY, 999_999)
-  await eventually(async () => Number(await redis.get(CONVERSION_BACKLOG_KEY)) === 0, 20_000, 'the backlog counter to be reset')
+  await redis.set(shard.backlogKey, 999_999)
+  await eventually(async () => Number(await redis.get(shard.backlogKey)) === 0, 20_000, 'the backlog counter to be reset')
   const ending = await runningExperiment(gateway, tenant, [50, 50], { endDate: new Date(Date.now() + 3_600_000).toISOString() })
   await db
     .updateTable('experiments')

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs'
 import { redisKeys } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { aTenant } from '../../test-support/tokens.js'
@@ -12,7 +12,7 @@ import { connectDb, eventually, events, exited, runningExperiment, sendConversio
 const dir = new URL(`../../.data/test-redis-restart-logs-${process.pid}`, import.meta.url).pathname
 let port: number
 let redisServer: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let db: Kysely<DB>
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs'
-import { conversionColumns, QUEUE, QUEUE_PREFIX, redisKeys, type ConversionColumns, type ConversionJob } from '@experiments/contracts'
+import { conversionColumns, conversionShard, QUEUE, redisKeys, type ConversionColumns, type ConversionJob } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,12 +20,14 @@ const RECOVERY_MS = 1000
 
 let redisServer: RunningRedis
 let redisDir: string
-let redis: Redis
-let admin: Redis
+let redis: RedisClient
+let admin: RedisClient
 let db: Kysely<DB>
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replica: Replica
 const tenant = aTenant()
+// The gateway writes to one conversions shard, whose queue is read after the stall.
+const shard = conversionShard(0, 1)
 
 beforeAll(async () => {
   redisDir = new URL(`../../.data/test-redis-stall-${process.pid}`, import.meta.url).pathname
@@ -33,7 +35,7 @@ beforeAll(async () => {
   redis = await connectRedis(redisServer.url, { commandTimeout: TIMEOUT_MS })
   admin = await connectRedis(redisServer.url) // pauses Redis and reads the queue afterwards: no timeout
   db = connectDb()
-  gateway = await startGateway(db, redis)
+  gateway = await startGateway(db, redis, undefined, { conversionShards: 1 })
   replica = await startReplica(redisServer.url, { commandTimeout: TIMEOUT_MS })
 })
 afterAll(async () => {
@@ -181,7 +183,7 @@ describe('a stalled Redis (CLIENT PAUSE 5000 ALL) under load', () => {
     // Nothing acknowledged is lost: every event that got 202 is in a queued job. Batches that got
     // 503 may be there too (their job was sent and ran once Redis resumed), nothing else is, and
     // no event is queued twice.
-    const queue = new Queue(QUEUE.conversions, { connection: admin, prefix: QUEUE_PREFIX })
+    const queue = new Queue(QUEUE.conversions, { connection: admin, prefix: shard.prefix })
     let eventFigures = {}
     try {
       const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized'], 0, -1, true)

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs'
 import { freePort } from '@experiments/devstack'
 import { connectRedis } from '@experiments/redis'
 import { buildApp as buildAssignment } from '../../apps/assignment/src/index.js'
-import { testDatabaseUrl, testRedisUrl } from '../../test-support/context.js'
+import type { RedisTarget } from '@experiments/config'
+import { redisEnvOf, testDatabaseUrl, testRedis } from '../../test-support/context.js'
 import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
 import type { startGateway } from '../../test-support/services.js'
 
@@ -31,12 +32,16 @@ export type Replica = Awaited<ReturnType<typeof startReplica>>
 
 /**
  * One assignment-service replica with its own Redis connections (to the tests' Redis unless
- * `redisUrl`); `commandTimeout` bounds its command connection as server.ts does (REDIS_COMMAND_TIMEOUT_MS).
+ * `redisTarget`); `commandTimeout` bounds its command connection as server.ts does (REDIS_COMMAND_TIMEOUT_MS).
  */
-export const startReplica = async (redisUrl = testRedisUrl(), options: { commandTimeout?: number } = {}) => {
-  const redis = await connectRedis(redisUrl, options)
-  const subscriber = await connectRedis(redisUrl, { enableOfflineQueue: true })
-  const app = await buildAssignment({ redis, subscriber, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
+export const startReplica = async (
+  redisTarget: string | RedisTarget = testRedis(),
+  options: { commandTimeout?: number; replicaAcks?: { replicas: number; timeoutMs: number } } = {},
+) => {
+  const { replicaAcks, ...connectOptions } = options
+  const redis = await connectRedis(redisTarget, connectOptions)
+  const subscriber = await connectRedis(redisTarget, { enableOfflineQueue: true })
+  const app = await buildAssignment({ redis, subscriber, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent', ...(replicaAcks ? { replicaAcks } : {}) })
   return {
     app,
     close: async () => {
@@ -98,7 +103,7 @@ const spawnBuilt = async (entry: string, env: Record<string, string>, output: 'i
     env: {
       ...process.env,
       DATABASE_URL: testDatabaseUrl(),
-      REDIS_URL: testRedisUrl(),
+      ...redisEnvOf(),
       JWT_SECRET: TEST_JWT_SECRET,
       ANALYTICS_PORT: String(port),
       LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'error',

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant } from '../../test-support/tokens.js'
@@ -31,7 +31,7 @@ const dir = new URL(`../../.data/test-redis-away-${process.pid}`, import.meta.ur
 
 let db: Kysely<DB>
 let server: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 let replica: Replica
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { loadEnvOrExit } from '@experiments/config'
+import { loadEnvOrExit, redisTargetOf } from '@experiments/config'
 import { configPublisher } from '@experiments/contracts'
 import { createDb, migrateOrExit } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
+import { blockingRedis, connectRedis, type RedisClient } from '@experiments/redis'
 import { sql } from 'kysely'
 import { assignmentStore } from './assignments/assignment-store.js'
 import { createConfigResync } from './assignments/config-resync.js'
@@ -26,7 +26,8 @@ const env = loadEnvOrExit({ database: true })
 // orchestrator restarts the worker with its own backoff.
 await migrateOrExit('analytics', env.DATABASE_URL)
 const db = createDb(env.DATABASE_URL, { statementTimeoutMs: STATEMENT_TIMEOUT_MS })
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'analytics' })
+const redisTarget = redisTargetOf(env)
+const redis = await connectRedis(redisTarget, { connectionName: 'analytics' })
 
 const health = await buildHealthServer({
   logLevel: env.LOG_LEVEL,
@@ -49,15 +50,16 @@ const rebuilder = createRebuilder({ redis, store, drain, publisher, log })
 const resyncConfigs = createConfigResync({ redis, store, publisher, log })
 
 drain.start()
-const bullConnections: Redis[] = []
+const bullConnections: RedisClient[] = []
 const workers = await startWorkers({
   db,
   redis,
   concurrency: env.ANALYTICS_CONCURRENCY,
+  conversionShards: env.CONVERSION_QUEUE_SHARDS,
   retry: { delayMs: env.ANALYTICS_RETRY_DELAY_MS, maxDelayMs: env.ANALYTICS_RETRY_MAX_DELAY_MS },
   log,
   bullConnection: () => {
-    const connection = blockingRedis(env.REDIS_URL, 'analytics-bullmq')
+    const connection = blockingRedis(redisTarget, 'analytics-bullmq')
     connection.on('error', (err) => log.warn({ err }, 'redis connection of a BullMQ worker failed'))
     bullConnections.push(connection)
     return connection

@@ -3,7 +3,7 @@
 // counts (then config and status) in Redis from PostgreSQL, for the experiments named, or for every
 // live experiment whose Redis state lost something (the check the worker runs every 10 s).
 import { randomBytes } from 'node:crypto'
-import { loadEnvOrExit } from '@experiments/config'
+import { loadEnvOrExit, redisTargetOf } from '@experiments/config'
 import { configPublisher } from '@experiments/contracts'
 import { createDb } from '@experiments/db'
 import { connectRedis } from '@experiments/redis'
@@ -15,7 +15,7 @@ import { createAssignmentDrain } from './assignments/stream-drain.js'
 const env = loadEnvOrExit({ database: true })
 const log = pino({ level: env.LOG_LEVEL })
 const db = createDb(env.DATABASE_URL, { max: 2 })
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'analytics-rebuild' })
+const redis = await connectRedis(redisTargetOf(env), { connectionName: 'analytics-rebuild' })
 const store = assignmentStore(db)
 const drain = createAssignmentDrain({ redis, store, consumer: `rebuild-${randomBytes(3).toString('hex')}`, log })
 const rebuilder = createRebuilder({ redis, store, drain, publisher: configPublisher(redis), log })

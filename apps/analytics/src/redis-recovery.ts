@@ -1,6 +1,6 @@
 import { redisKeys, type ConfigPublisher } from '@experiments/contracts'
 import { assignmentConfigOf, type DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { AssignmentStore } from './assignments/assignment-store.js'
@@ -11,7 +11,7 @@ const PAGE = 500
 
 type Deps = {
   db: Kysely<DB>
-  redis: Redis
+  redis: RedisClient
   store: AssignmentStore
   rebuilder: Rebuilder
   publisher: ConfigPublisher

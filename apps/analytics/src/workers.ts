@@ -1,11 +1,12 @@
-import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from '@experiments/config'
-import { configPublisher, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import { DEFAULT_CONVERSION_QUEUE_SHARDS, DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from '@experiments/config'
+import { configPublisher, conversionShards, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import { Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import { makeConversionProcessor } from './conversions/processor.js'
+import { consumeConversionShards } from './conversions/shard-consumers.js'
 import { reportWaitingBatches } from './conversions/waiting-report.js'
 import { cappedBackoff, logJobFailure } from './job-failures.js'
 import { reconcileBacklog } from './maintenance/backlog-reconcile.js'
@@ -15,10 +16,13 @@ import { makeComputeProcessor } from './results/processor.js'
 export type WorkerOptions = {
   db: Kysely<DB>
   /** Commands (publishing configs, the backlog counter). */
-  redis: Redis
+  redis: RedisClient
   /** BullMQ's own connection factory: workers block on Redis, so each gets a dedicated connection. */
-  bullConnection: () => Redis
+  bullConnection: () => RedisClient
+  /** Conversion jobs processed at once, over all shards (ANALYTICS_CONCURRENCY). */
   concurrency: number
+  /** CONVERSION_QUEUE_SHARDS: the shards always consumed (others are found in the shard registry). */
+  conversionShards?: number
   log: FastifyBaseLogger
   completeEveryMs?: number
   sweepEveryMs?: number
@@ -29,6 +33,8 @@ export type WorkerOptions = {
   retry?: { delayMs: number; maxDelayMs: number }
   /** How often, while conversion batches wait for a retry, how many wait and for how long is logged. */
   waitingReportEveryMs?: number
+  /** How often the conversion shard registry is read, and after how long unnamed empty shards are dropped (shard-consumers.ts); tests shorten them. */
+  shardRegistry?: { refreshMs: number; retireAfterMs: number }
 }
 
 /** Starts the BullMQ workers of the analytics service and registers its job schedulers. */
@@ -37,6 +43,7 @@ export const startWorkers = async ({
   redis,
   bullConnection,
   concurrency,
+  conversionShards: shardCount = DEFAULT_CONVERSION_QUEUE_SHARDS,
   log,
   completeEveryMs = 5000,
   sweepEveryMs = 5000,
@@ -44,32 +51,44 @@ export const startWorkers = async ({
   sweepSettleSeconds,
   retry = { delayMs: DEFAULT_RETRY_DELAY_MS, maxDelayMs: DEFAULT_RETRY_MAX_DELAY_MS },
   waitingReportEveryMs = 15_000,
+  shardRegistry,
 }: WorkerOptions) => {
   // Jobs take milliseconds, so a short lock lets another worker take over a dead worker's jobs
   // within seconds instead of BullMQ's default of about a minute.
   // Every job is idempotent, so one that stalled several times (its workers died) is still safe to
   // run again rather than to fail for good.
   const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 20 }
-  // Only counted here, never consumed: the commands connection will do.
-  const conversions = new Queue(QUEUE.conversions, { prefix: QUEUE_PREFIX, connection: redis })
-  // Every BullMQ object reports its connection's errors: without a listener BullMQ prints them raw to stderr.
-  conversions.on('error', (err) => log.warn({ err, queue: QUEUE.conversions }, 'queue error'))
   // The conversions jobs' backoff (CONVERSION_JOB_OPTIONS): attempts are unlimited, so the wait is capped.
   const backoff = cappedBackoff(retry)
-  const workers = [
-    new Worker(QUEUE.conversions, makeConversionProcessor({ db, redis }), {
+  // Every BullMQ object reports its connection's errors: without a listener BullMQ prints them raw to stderr.
+  const listen = (worker: Worker) => {
+    worker.on('failed', (job, err) => logJobFailure(log, worker.name, job, err, backoff))
+    worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
+  }
+  const own = conversionShards(shardCount)
+  // Batches are spread evenly over the shards (round robin), so the jobs in hand are too.
+  const shards = consumeConversionShards({
+    redis,
+    own,
+    processorFor: makeConversionProcessor({ db, redis }),
+    workerOptions: {
       ...common,
-      connection: bullConnection(),
-      concurrency,
+      concurrency: Math.ceil(concurrency / own.length),
       settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) },
-    }),
+    },
+    bullConnection,
+    onWorker: listen,
+    log,
+    ...shardRegistry,
+  })
+  const workers = [
     new Worker(QUEUE.computeResults, makeComputeProcessor({ db }), { ...common, connection: bullConnection(), concurrency: 2 }),
     new Worker(
       QUEUE.maintenance,
       makeMaintenanceProcessor({
         db,
         publisher: configPublisher(redis),
-        reconcileBacklog: () => reconcileBacklog(conversions, redis),
+        reconcileBacklog: () => reconcileBacklog(shards.shards(), redis),
         ...(sweepSettleSeconds === undefined ? {} : { sweepSettleSeconds }),
       }),
       {
@@ -79,11 +98,8 @@ export const startWorkers = async ({
       },
     ),
   ]
-  for (const worker of workers) {
-    worker.on('failed', (job, err) => logJobFailure(log, worker.name, job, err, backoff))
-    worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
-  }
-  const waitingReport = reportWaitingBatches({ queue: conversions, log, everyMs: waitingReportEveryMs })
+  for (const worker of workers) listen(worker)
+  const waitingReport = reportWaitingBatches({ queues: () => shards.shards().map(({ queue }) => queue), log, everyMs: waitingReportEveryMs })
 
   const maintenance = new Queue(QUEUE.maintenance, { ...common, connection: bullConnection() })
   maintenance.on('error', (err) => log.warn({ err, queue: QUEUE.maintenance }, 'queue error'))
@@ -111,11 +127,13 @@ export const startWorkers = async ({
 
   return {
     registerSchedulers,
+    /** The conversion shards consumed now. */
+    conversionShards: () => shards.shards().map(({ shard }) => shard),
     /** Lets jobs in hand finish, then closes. */
     close: async () => {
       waitingReport.stop()
-      await Promise.all(workers.map((w) => w.close()))
-      await Promise.all([maintenance.close(), conversions.close()])
+      await Promise.all([shards.close(), ...workers.map((w) => w.close())])
+      await maintenance.close()
     },
   }
 }

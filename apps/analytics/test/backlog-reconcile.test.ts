@@ -1,6 +1,6 @@
-import { CONVERSION_BACKLOG_KEY, CONVERSION_JOB_OPTIONS, QUEUE, QUEUE_PREFIX, toConversionJob } from '@experiments/contracts'
+import { CONVERSION_JOB_OPTIONS, conversionShard, QUEUE, toConversionJob } from '@experiments/contracts'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { events } from '../../../test-support/conversions.js'
@@ -9,15 +9,17 @@ import { reconcileBacklog } from '../src/maintenance/backlog-reconcile.js'
 
 // A Redis of its own: resetting the backlog counter must not touch other test files' counter.
 let redisServer: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let queue: Queue
 const tenant = aTenant()
+// One conversions shard: its queue and its backlog counter.
+const shard = conversionShard(0, 1)
 
 beforeAll(async () => {
   const dir = new URL(`../../../.data/test-redis-backlog-reconcile-${process.pid}`, import.meta.url).pathname
   redisServer = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
   redis = await connectRedis(redisServer.url)
-  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix })
 })
 afterAll(async () => {
   await queue.close()
@@ -27,16 +29,16 @@ afterAll(async () => {
 
 it('clears a backlog count that no pending job accounts for, and leaves it while jobs are pending', async () => {
   // Events counted by a gateway that died before adding their job.
-  await redis.set(CONVERSION_BACKLOG_KEY, 700)
-  expect(await reconcileBacklog(queue, redis)).toBe(700)
-  expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe('0')
+  await redis.set(shard.backlogKey, 700)
+  expect(await reconcileBacklog([{ shard, queue }], redis)).toBe(700)
+  expect(await redis.get(shard.backlogKey)).toBe('0')
 
   // A waiting job (no worker runs on this Redis yet): its events are real backlog.
   const job = toConversionJob(tenant, events('exp_pending', ['u1', 'u2', 'u3']), { metric: 'conversion', value: 1, timestamp: new Date().toISOString() })
   await queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
-  await redis.set(CONVERSION_BACKLOG_KEY, 3)
-  expect(await reconcileBacklog(queue, redis)).toBeNull()
-  expect(await redis.get(CONVERSION_BACKLOG_KEY)).toBe('3')
+  await redis.set(shard.backlogKey, 3)
+  expect(await reconcileBacklog([{ shard, queue }], redis)).toBeNull()
+  expect(await redis.get(shard.backlogKey)).toBe('3')
   await queue.drain()
-  await redis.set(CONVERSION_BACKLOG_KEY, 0)
+  await redis.set(shard.backlogKey, 0)
 })

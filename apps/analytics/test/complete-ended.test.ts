@@ -1,6 +1,6 @@
 import { configPublisher, redisKeys } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, connectDb } from '../../../test-support/connections.js'
@@ -9,7 +9,7 @@ import { aTenant, bearer } from '../../../test-support/tokens.js'
 import { completeEndedExperiments } from '../src/maintenance/complete-ended.js'
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()
 

@@ -1,7 +1,7 @@
-import { CONVERSION_BACKLOG_KEY, toConversionJob } from '@experiments/contracts'
+import { conversionShard, toConversionJob } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { UnrecoverableError } from 'bullmq'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,9 +13,11 @@ import { makeConversionProcessor } from '../src/conversions/processor.js'
 
 // The processor called directly, as BullMQ calls it; the experiments come through the gateway.
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()
+// The shard whose jobs the processor is called for, as a worker of one conversions shard calls it.
+const shard = conversionShard(0, 1)
 
 beforeAll(async () => {
   db = connectDb()
@@ -56,11 +58,11 @@ describe('makeConversionProcessor', () => {
     })
     const ownRedis = await connectRedis(ownRedisServer.url)
     try {
-      const process = makeConversionProcessor({ db, redis: ownRedis })
+      const process = makeConversionProcessor({ db, redis: ownRedis })(shard)
       const data = toConversionJob(tenant, events(experiment.id, ['x', 'y', 'z']), { metric: 'conversion', value: 2, timestamp: new Date().toISOString() })
-      const backlogBefore = Number(await ownRedis.get(CONVERSION_BACKLOG_KEY))
+      const backlogBefore = Number(await ownRedis.get(shard.backlogKey))
       await expect(process({ id: 'retry-1', data })).rejects.toThrow(/injected failure/)
-      expect(Number(await ownRedis.get(CONVERSION_BACKLOG_KEY))).toBe(backlogBefore)
+      expect(Number(await ownRedis.get(shard.backlogKey))).toBe(backlogBefore)
       const afterFailure = await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()
       expect(afterFailure).toHaveLength(0)
       expect(await unattributed(experiment.id)).toBe(0)
@@ -68,7 +70,7 @@ describe('makeConversionProcessor', () => {
       await process({ id: 'retry-1', data })
       expect(await unattributed(experiment.id)).toBe(3)
       // Its three events came off the backlog counter once, however often the job ran.
-      expect(Number(await ownRedis.get(CONVERSION_BACKLOG_KEY))).toBe(backlogBefore - 3)
+      expect(Number(await ownRedis.get(shard.backlogKey))).toBe(backlogBefore - 3)
       expect(await db.selectFrom('conversions').select('event_id').where('experiment_id', '=', experiment.id).execute()).toHaveLength(3)
     } finally {
       ownRedis.disconnect()
@@ -82,7 +84,7 @@ describe('makeConversionProcessor', () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
     const users = Array.from({ length: 50 }, (_, i) => `together-${i}`)
     await assignedAnHourAgo(experiment, users)
-    const process = makeConversionProcessor({ db, redis })
+    const process = makeConversionProcessor({ db, redis })(shard)
     const defaults = { metric: 'conversion', value: 3, timestamp: new Date().toISOString() }
     const batches = Array.from({ length: 5 }, (_, b) => events(experiment.id, users.slice(b * 10, b * 10 + 10)))
     batches[4]![0] = { ...batches[3]![0]! } // the same eventId in the fourth and fifth job
@@ -98,7 +100,7 @@ describe('makeConversionProcessor', () => {
 
   it('fails a job whose columns do not match its events for good (no retry), storing nothing', async () => {
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const process = makeConversionProcessor({ db, redis })
+    const process = makeConversionProcessor({ db, redis })(shard)
     const data = toConversionJob(tenant, events(experiment.id, ['p', 'q', 'r']), { metric: 'conversion', value: 1, timestamp: new Date().toISOString() })
     const failure = process({ id: 'short-column', data: { ...data, userIds: ['p'] } })
     await expect(failure).rejects.toThrow(UnrecoverableError)

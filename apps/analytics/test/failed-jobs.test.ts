@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs'
-import { CONVERSION_JOB_OPTIONS, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
+import { CONVERSION_JOB_OPTIONS, conversionShard, QUEUE } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { freePort, startPrivateRedis, type RunningRedis } from '@experiments/devstack'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,14 +16,16 @@ import type { WorkerOptions } from '../src/workers.js'
 const dir = new URL(`../../../.data/test-redis-worker-failed-jobs-${process.pid}`, import.meta.url).pathname
 let db: Kysely<DB>
 let redisServer: RunningRedis
-let redis: Redis
+let redis: RedisClient
 let queue: Queue
+// The workers consume one conversions shard, whose queue the jobs are added to.
+const shard = conversionShard(0, 1)
 
 beforeAll(async () => {
   db = connectDb()
   redisServer = await startPrivateRedis({ dir, port: await freePort(), appendOnly: false })
   redis = await connectRedis(redisServer.url)
-  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: QUEUE_PREFIX })
+  queue = new Queue(QUEUE.conversions, { connection: redis, prefix: shard.prefix })
 })
 afterAll(async () => {
   await queue.close()
@@ -34,7 +36,7 @@ afterAll(async () => {
 })
 
 /** The analytics workers on `workerDb` and this file's Redis, logging into `lines`. */
-const workersOn = (workerDb: Kysely<DB>, options: Partial<WorkerOptions> = {}) => loggedAnalyticsWorkers(workerDb, redis, options)
+const workersOn = (workerDb: Kysely<DB>, options: Partial<WorkerOptions> = {}) => loggedAnalyticsWorkers(workerDb, redis, { conversionShards: 1, ...options })
 
 describe('a job that cannot succeed', () => {
   it('is failed at once, logged at error level with its reason, when malformed', async () => {

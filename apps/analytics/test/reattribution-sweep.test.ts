@@ -1,6 +1,6 @@
 import { conversionColumns, toConversionJob, type ConversionColumns } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, connectDb } from '../../../test-support/connections.js'
@@ -11,7 +11,7 @@ import { recordConversions } from '../src/conversions/conversion-store.js'
 import { sweepWaitingConversions } from '../src/conversions/reattribution-sweep.js'
 
 let db: Kysely<DB>
-let redis: Redis
+let redis: RedisClient
 let gateway: Awaited<ReturnType<typeof startGateway>>
 const tenant = aTenant()
 

@@ -1,5 +1,5 @@
 import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
-import type { Redis } from '@experiments/redis'
+import { replicaAcks, type RedisClient, type ReplicaAckOptions } from '@experiments/redis'
 import { createAssigner } from './assigner.js'
 import { defineAssignScript } from './assign-script.js'
 import { createConfigCache } from './config-cache.js'
@@ -9,7 +9,14 @@ import { assignmentRoutes } from './routes/assignments.js'
  * `redis` serves the assign script and config reads (with a commandTimeout in server.ts, so a stalled
  * Redis answers 503); `subscriber` is a second connection for pub/sub, without one.
  */
-export type AssignmentDeps = { redis: Redis; subscriber: Redis; auth: AuthOptions; logLevel?: string }
+export type AssignmentDeps = {
+  redis: RedisClient
+  subscriber: RedisClient
+  /** REDIS_MIN_REPLICAS_ACK: a new assignment is answered once replicas hold it. */
+  replicaAcks?: ReplicaAckOptions
+  auth: AuthOptions
+  logLevel?: string
+}
 
 /** Request bodies are small: a user id, attributes and at most 100 experiment ids. */
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -26,7 +33,7 @@ export const buildApp = async (deps: AssignmentDeps) => {
   await app.register(healthRoutes, { checks: [{ name: 'redis', check: () => deps.redis.ping() }] })
 
   const cache = await createConfigCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
-  const assigner = createAssigner({ cache, script: defineAssignScript(deps.redis) })
+  const assigner = createAssigner({ cache, script: defineAssignScript(deps.redis, deps.replicaAcks && replicaAcks(deps.redis, deps.replicaAcks)) })
   await app.register(assignmentRoutes, { prefix: '/api', assigner })
   return app
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { redisKeys } from '@experiments/contracts'
-import { coalescedWrites, type Redis } from '@experiments/redis'
+import { coalescedWrites, type RedisClient, type ReplicaAcks } from '@experiments/redis'
 import type { Result } from 'ioredis'
 
 const lua = readFileSync(new URL('./lua/assign.lua', import.meta.url), 'utf8')
@@ -38,13 +38,19 @@ const toOutcome = ([code, value]: [number, string]): ScriptOutcome =>
  * Loads assign.lua into the client as `assignOnce` (sent by SHA, re-sent in full after a Redis
  * restart). The calls of one event-loop turn leave in one socket write (see coalescedWrites): under
  * load a replica then makes one system call, and Redis one read, for many requests, not one each.
+ * With `acks` (REDIS_MIN_REPLICAS_ACK), a new assignment resolves only once replicas hold it
+ * (ReplicasDidNotConfirm otherwise: a 503, and a retry gets the same variant from the hash).
  */
-export const defineAssignScript = (redis: Redis) => {
+export const defineAssignScript = (redis: RedisClient, acks?: ReplicaAcks) => {
   redis.defineCommand('assignOnce', { numberOfKeys: 4, lua })
   const writes = coalescedWrites(redis)
   const run = async (call: ScriptCall, nowMs: number): Promise<ScriptOutcome> => {
     writes.hold()
-    return toOutcome(await redis.assignOnce(...argsOf(call, nowMs)))
+    const args = argsOf(call, nowMs)
+    const ticket = acks?.before(args[1])
+    const outcome = toOutcome(await redis.assignOnce(...args))
+    if (outcome.kind === 'assigned') await acks?.confirm(ticket)
+    return outcome
   }
   return {
     one: run,

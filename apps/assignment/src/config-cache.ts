@@ -1,6 +1,6 @@
 import { AssignmentConfig, CONFIG_CHANNEL, isLive, redisKeys, ServiceUnavailable } from '@experiments/contracts'
 import { bucketRangesFromSplits, type BucketRange } from '@experiments/bucketing'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import { Value } from 'typebox/value'
 
@@ -43,7 +43,7 @@ const prepare = (config: AssignmentConfig): CachedExperiment => {
  * reconnect, refreshed on the gateway's pub/sub announcements; an id seen for the first time is
  * looked up once (and remembered as unknown for a second, so bogus ids cost little).
  */
-export const createConfigCache = async ({ redis, subscriber, log }: { redis: Redis; subscriber: Redis; log: FastifyBaseLogger }) => {
+export const createConfigCache = async ({ redis, subscriber, log }: { redis: RedisClient; subscriber: RedisClient; log: FastifyBaseLogger }) => {
   const byId = new Map<string, CachedExperiment>()
   const byTenant = new Map<string, Map<string, CachedExperiment>>()
   const unknownUntil = new Map<string, number>()

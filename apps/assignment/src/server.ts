@@ -1,4 +1,4 @@
-import { loadEnvOrExit } from '@experiments/config'
+import { loadEnvOrExit, redisTargetOf } from '@experiments/config'
 import { listenUntilSignalled } from '@experiments/http'
 import { connectRedis } from '@experiments/redis'
 import { buildApp } from './app.js'
@@ -8,11 +8,13 @@ const env = loadEnvOrExit({ jwt: true })
 // assign-script.ts coalesces the writes of each event-loop turn instead, without the delay.
 // Every command of a request is bounded: a stalled Redis answers 503, not a hung request. The
 // subscriber has no timeout: it waits for announcements, not answers.
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'assignment', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
-const subscriber = await connectRedis(env.REDIS_URL, { connectionName: 'assignment-config', enableOfflineQueue: true })
+const redisTarget = redisTargetOf(env)
+const redis = await connectRedis(redisTarget, { connectionName: 'assignment', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
+const subscriber = await connectRedis(redisTarget, { connectionName: 'assignment-config', enableOfflineQueue: true })
 const app = await buildApp({
   redis,
   subscriber,
+  replicaAcks: { replicas: env.REDIS_MIN_REPLICAS_ACK, timeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS },
   auth: { jwtSecret: env.JWT_SECRET, jwtPublicKey: env.JWT_PUBLIC_KEY },
   logLevel: env.LOG_LEVEL,
 })

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { CONFIG_CHANNEL, redisKeys, type AssignmentConfig } from '@experiments/contracts'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import { afterAll, beforeAll } from 'vitest'
 import { TEST_JWT_SECRET } from '../../../test-support/tokens.js'
 import { buildApp } from '../src/app.js'
-import { testRedisUrl } from '../../../test-support/context.js'
+import { testRedis } from '../../../test-support/context.js'
 
-export type TestAssignment = { app: Awaited<ReturnType<typeof buildApp>>; redis: Redis; close: () => Promise<void> }
+export type TestAssignment = { app: Awaited<ReturnType<typeof buildApp>>; redis: RedisClient; close: () => Promise<void> }
 
 /** An assignment service on the test Redis, with its own connections, as one replica would run. */
 export const startAssignmentService = async (): Promise<TestAssignment> => {
-  const redis = await connectRedis(testRedisUrl())
-  const subscriber = await connectRedis(testRedisUrl(), { enableOfflineQueue: true })
+  const redis = await connectRedis(testRedis())
+  const subscriber = await connectRedis(testRedis(), { enableOfflineQueue: true })
   const app = await buildApp({ redis, subscriber, auth: { jwtSecret: TEST_JWT_SECRET }, logLevel: 'silent' })
   return {
     app,
@@ -54,7 +54,7 @@ export const aConfig = (tenantId: string, overrides: Partial<AssignmentConfig> =
  * Publishes a config as the gateway does (the contract of packages/contracts), except that the
  * experiment is not registered for draining: it exists only in Redis, not in PostgreSQL.
  */
-export const publish = async (redis: Redis, config: AssignmentConfig) => {
+export const publish = async (redis: RedisClient, config: AssignmentConfig) => {
   await redis.hset(redisKeys.configs, config.id, JSON.stringify(config))
   await redis.set(redisKeys.status(config.id), config.status)
   await redis.publish(CONFIG_CHANNEL, config.id)

@@ -1,7 +1,8 @@
-import { configPublisher } from '@experiments/contracts'
+import { DEFAULT_CONVERSION_QUEUE_SHARDS } from '@experiments/config'
+import { configPublisher, conversionShards } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
 import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
-import type { Redis } from '@experiments/redis'
+import { replicaAcks, type RedisClient, type ReplicaAckOptions } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 import { audienceService } from './domain/audience-service.js'
 import { computeRequester } from './domain/compute-requester.js'
@@ -12,6 +13,7 @@ import { resultsReader } from './domain/results-reader.js'
 import { backlogGuard, type BacklogLimits } from './ingestion/backlog-guard.js'
 import { experimentOwnership } from './ingestion/experiment-ownership.js'
 import { conversionIntake } from './ingestion/intake.js'
+import { announceShards } from './ingestion/shard-announcer.js'
 import { audienceRoutes } from './routes/audiences/index.js'
 import { conversionRoutes } from './routes/conversions/index.js'
 import { experimentRoutes } from './routes/experiments/index.js'
@@ -23,9 +25,13 @@ export type GatewayDeps = {
    * Commands: config publishing, participant counts, queueing. Fails fast while Redis is down and,
    * with a commandTimeout (server.ts: REDIS_COMMAND_TIMEOUT_MS), while it stalls.
    */
-  redis: Redis
+  redis: RedisClient
   /** A dedicated connection for BullMQ's blocking reads of queue events. */
-  blockingRedis: () => Redis
+  blockingRedis: () => RedisClient
+  /** CONVERSION_QUEUE_SHARDS: the conversions queues batches are spread over, round robin. */
+  conversionShards?: number
+  /** REDIS_MIN_REPLICAS_ACK: a batch, a lifecycle change is acknowledged once replicas hold it. */
+  replicaAcks?: ReplicaAckOptions
   auth: AuthOptions
   limits?: Partial<BacklogLimits> & { computeTimeoutMs?: number }
   logLevel?: string
@@ -44,9 +50,10 @@ export const buildApp = async (deps: GatewayDeps) => {
   })
   await app.register(auth, deps.auth)
 
+  const acks = replicaAcks(deps.redis, deps.replicaAcks ?? { replicas: 0, timeoutMs: 0 })
   const experiments = experimentService({
     db: deps.db,
-    publisher: configPublisher(deps.redis),
+    publisher: configPublisher(deps.redis, acks),
     participants: participantCounter(deps.redis, deps.db),
   })
   const audiences = audienceService({ db: deps.db, experiments })
@@ -57,13 +64,19 @@ export const buildApp = async (deps: GatewayDeps) => {
       { name: 'redis', check: () => deps.redis.ping() },
     ],
   })
-  const queues = openQueues({ redis: deps.redis, blockingRedis: deps.blockingRedis, log: app.log })
-  app.addHook('onClose', queues.close)
+  const shards = conversionShards(deps.conversionShards ?? DEFAULT_CONVERSION_QUEUE_SHARDS)
+  const queues = openQueues({ redis: deps.redis, blockingRedis: deps.blockingRedis, shards, log: app.log })
+  const stopAnnouncing = announceShards(deps.redis, shards, app.log)
+  app.addHook('onClose', async () => {
+    stopAnnouncing()
+    await queues.close()
+  })
   const intake = conversionIntake({
-    queue: queues.conversions,
+    shards: queues.conversions,
     redis: deps.redis,
+    acks,
     ownership: experimentOwnership(deps.db),
-    backlog: backlogGuard(deps.redis, {
+    backlog: backlogGuard(deps.redis, shards, {
       maxEvents: deps.limits?.maxEvents ?? 1_000_000,
       maxRedisMemoryBytes: deps.limits?.maxRedisMemoryBytes ?? 0,
     }),

@@ -1,7 +1,7 @@
-import { loadEnvOrExit } from '@experiments/config'
+import { loadEnvOrExit, redisTargetOf } from '@experiments/config'
 import { createDb, migrateOrExit } from '@experiments/db'
 import { listenUntilSignalled } from '@experiments/http'
-import { blockingRedis, connectRedis, type Redis } from '@experiments/redis'
+import { blockingRedis, connectRedis, type RedisClient } from '@experiments/redis'
 import { buildApp } from './app.js'
 
 const env = loadEnvOrExit({ database: true, jwt: true })
@@ -10,16 +10,19 @@ const env = loadEnvOrExit({ database: true, jwt: true })
 await migrateOrExit('gateway', env.DATABASE_URL)
 const db = createDb(env.DATABASE_URL)
 // Every command of a request is bounded: a stalled Redis answers 503, not a hung request.
-const redis = await connectRedis(env.REDIS_URL, { connectionName: 'gateway', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
-const blocking: Redis[] = []
+const redisTarget = redisTargetOf(env)
+const redis = await connectRedis(redisTarget, { connectionName: 'gateway', commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS })
+const blocking: RedisClient[] = []
 const app = await buildApp({
   db,
   redis,
   blockingRedis: () => {
-    const connection = blockingRedis(env.REDIS_URL, 'gateway-events')
+    const connection = blockingRedis(redisTarget, 'gateway-events')
     blocking.push(connection)
     return connection
   },
+  conversionShards: env.CONVERSION_QUEUE_SHARDS,
+  replicaAcks: { replicas: env.REDIS_MIN_REPLICAS_ACK, timeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS },
   limits: {
     maxEvents: env.INGEST_MAX_BACKLOG,
     maxRedisMemoryBytes: env.INGEST_MAX_REDIS_MEMORY_BYTES,

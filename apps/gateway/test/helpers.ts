@@ -1,16 +1,16 @@
 import { createDb, type DB } from '@experiments/db'
-import { connectRedis, type Redis } from '@experiments/redis'
+import { connectRedis, type RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll } from 'vitest'
 import { call } from '../../../test-support/calls.js'
 import { TEST_JWT_SECRET } from '../../../test-support/tokens.js'
 import { buildApp } from '../src/app.js'
-import { blockingConnections, testDatabaseUrl, testRedisUrl } from '../../../test-support/context.js'
+import { blockingConnections, testDatabaseUrl, testRedis } from '../../../test-support/context.js'
 
 /** Calls the gateway as a tenant (the helper every service's tests share). */
 export { call }
 
-export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: Redis; blockingRedis: () => Redis }
+export type TestGateway = { app: Awaited<ReturnType<typeof buildApp>>; db: Kysely<DB>; redis: RedisClient; blockingRedis: () => RedisClient }
 
 /** A gateway on the test database and Redis, built before the file's tests and closed after them. */
 export const useGateway = (): TestGateway => {
@@ -19,7 +19,7 @@ export const useGateway = (): TestGateway => {
   ctx.blockingRedis = blocking.create
   beforeAll(async () => {
     ctx.db = createDb(testDatabaseUrl(), { max: 5 })
-    ctx.redis = await connectRedis(testRedisUrl())
+    ctx.redis = await connectRedis(testRedis())
     ctx.app = await buildApp({
       db: ctx.db,
       redis: ctx.redis,

@@ -8,12 +8,34 @@ export const DEFAULT_RETRY_DELAY_MS = 1000
 /** The longest wait between two attempts of a conversions job unless ANALYTICS_RETRY_MAX_DELAY_MS says otherwise. */
 export const DEFAULT_RETRY_MAX_DELAY_MS = 60_000
 
+/** Conversion queue shards unless CONVERSION_QUEUE_SHARDS says otherwise, and the most it may say. */
+export const DEFAULT_CONVERSION_QUEUE_SHARDS = 4
+export const MAX_CONVERSION_QUEUE_SHARDS = 64
+
 const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 
 /** The environment contract every service shares (README: "Configuration"). */
 export const Env = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  /** One Redis (the default). Ignored, and not needed, when REDIS_CLUSTER_NODES is set. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /**
+   * `host:port[,host:port…]`: seed nodes of a Redis Cluster. When set, every service connects to
+   * the cluster through them (ioredis's Cluster client) and REDIS_URL is ignored.
+   */
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String()),
+  /**
+   * Conversion batches are spread round robin over this many BullMQ queues (shards), each under a
+   * hash tag of its own, so that on a cluster they land on different masters.
+   */
+  CONVERSION_QUEUE_SHARDS: Type.Integer({ minimum: 1, maximum: MAX_CONVERSION_QUEUE_SHARDS, default: DEFAULT_CONVERSION_QUEUE_SHARDS }),
+  /**
+   * A conversion batch, a new assignment and a lifecycle change are acknowledged only after their
+   * write reached this many Redis replicas (WAIT); 0 acknowledges once the master has it.
+   */
+  REDIS_MIN_REPLICAS_ACK: Type.Integer({ minimum: 0, maximum: 16, default: 0 }),
+  /** How long a write waits for REDIS_MIN_REPLICAS_ACK replicas before the request answers 503. */
+  REDIS_REPLICA_ACK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
   GATEWAY_PORT: Port(3000),
@@ -60,6 +82,41 @@ export class EnvError extends Error {
 
 const secretHint = 'set JWT_SECRET (at least 32 bytes, for HS256) or JWT_PUBLIC_KEY (PEM, for RS256/ES256)'
 
+export type ClusterNode = { host: string; port: number }
+
+/**
+ * The seed nodes of REDIS_CLUSTER_NODES (`host:port,host:port`), or what is wrong with the value.
+ * IPv6 hosts go in brackets: `[::1]:7000`.
+ */
+export const parseClusterNodes = (value: string): ClusterNode[] | string => {
+  const nodes: ClusterNode[] = []
+  const entries = value.split(',')
+  for (const [index, raw] of entries.entries()) {
+    const entry = raw.trim()
+    if (entry === '') return `entry ${index + 1} of ${entries.length} is empty; expected host:port[,host:port…]`
+    const match = /^(\[[^\]]+\]|[^:[\]]+):(\d*)$/.exec(entry)
+    if (!match) return `"${entry}" has no port; expected host:port`
+    const port = Number(match[2])
+    if (match[2] === '' || !Number.isInteger(port) || port < 1 || port > 65535) return `"${entry}" has port "${match[2]}"; a port is 1–65535`
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port })
+  }
+  return nodes
+}
+
+/** Where the services' Redis is: one server, or a cluster through its seed nodes. */
+export type RedisTarget = { url: string } | { clusterNodes: ClusterNode[] }
+
+/** The Redis of a validated environment (see loadEnv): the cluster when REDIS_CLUSTER_NODES is set. */
+export const redisTargetOf = (env: Pick<Env, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>): RedisTarget => {
+  if (env.REDIS_CLUSTER_NODES !== undefined) {
+    const nodes = parseClusterNodes(env.REDIS_CLUSTER_NODES)
+    if (typeof nodes === 'string') throw new EnvError([{ variable: 'REDIS_CLUSTER_NODES', message: nodes }])
+    return { clusterNodes: nodes }
+  }
+  if (env.REDIS_URL === undefined) throw new EnvError([{ variable: 'REDIS_URL', message: 'is required' }])
+  return { url: env.REDIS_URL }
+}
+
 /** What a service cannot run without, beyond REDIS_URL: `database` (DATABASE_URL) and `jwt` (a verification key). */
 export type Needs = { database?: boolean; jwt?: boolean }
 /** The parsed environment, with DATABASE_URL known to be present when the service needs it. */
@@ -83,6 +140,12 @@ export const loadEnv = <N extends Needs = { database: true; jwt: true }>(
   for (const error of Value.Errors(Env, candidate)) {
     const variable = variableOf(error.instancePath, error.params)
     if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: error.message })
+  }
+  if (picked.REDIS_CLUSTER_NODES !== undefined) {
+    const parsed = parseClusterNodes(String(picked.REDIS_CLUSTER_NODES))
+    if (typeof parsed === 'string') problems.push({ variable: 'REDIS_CLUSTER_NODES', message: parsed })
+  } else if (picked.REDIS_URL === undefined) {
+    problems.push({ variable: 'REDIS_URL', message: 'is required (redis://host:6379), unless REDIS_CLUSTER_NODES names a Redis Cluster' })
   }
   if (needs.database && picked.DATABASE_URL === undefined) {
     problems.push({ variable: 'DATABASE_URL', message: 'is required: postgres://user:password@host:5432/database' })

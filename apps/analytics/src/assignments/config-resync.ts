@@ -1,5 +1,5 @@
 import { AssignmentConfig, redisKeys, type ConfigPublisher } from '@experiments/contracts'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import { Value } from 'typebox/value'
 import type { AssignmentStore } from './assignment-store.js'
@@ -32,7 +32,7 @@ export const createConfigResync = ({
   publisher,
   log,
 }: {
-  redis: Redis
+  redis: RedisClient
   store: AssignmentStore
   publisher: ConfigPublisher
   log: FastifyBaseLogger

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isFinal, redisKeys, type ConfigPublisher } from '@experiments/contracts'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Result } from 'ioredis'
 import type { AssignmentStore } from './assignment-store.js'
@@ -25,7 +25,7 @@ const REBUILD_AGAIN_AFTER_MS = 60_000
 const PARALLEL_REBUILDS = 8
 
 type Deps = {
-  redis: Redis
+  redis: RedisClient
   store: AssignmentStore
   drain: AssignmentDrain
   publisher: ConfigPublisher

@@ -1,5 +1,5 @@
 import { ASSIGNMENT_STREAM_GROUP, isFinal, redisKeys } from '@experiments/contracts'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AssignmentStore, NewAssignment } from './assignment-store.js'
 
@@ -8,7 +8,7 @@ type StreamEntry = [id: string, fields: string[]]
 const FAILURE_BACKOFF_MS = 10_000
 
 export type DrainOptions = {
-  redis: Redis
+  redis: RedisClient
   store: AssignmentStore
   /** This worker's consumer name in the stream's consumer group; unique per process. */
   consumer: string

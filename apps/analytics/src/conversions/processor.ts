@@ -1,6 +1,6 @@
-import { CONVERSION_BACKLOG_KEY, ConversionJob, conversionColumns } from '@experiments/contracts'
+import { ConversionJob, conversionColumns, type ConversionShard } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import { coalescedWrites, type Redis } from '@experiments/redis'
+import { coalescedWrites, type RedisClient } from '@experiments/redis'
 import type { Result } from 'ioredis'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
@@ -9,10 +9,9 @@ import { recordConversions, type JobEvents } from './conversion-store.js'
 import { groupCommit } from './group-commit.js'
 import { asJobFailure } from '../job-failures.js'
 
-// Marks a job's events as taken off the backlog counter, so a retry does not take them off twice.
-const countedKey = (jobId: string) => `{bull}:conversions:counted:${jobId}`
 const COUNTED_TTL_SECONDS = 7 * 86400
-// Mark and decrement in one call; both keys share the {bull} hash tag.
+// Mark the job's events as taken off its shard's backlog counter (so a retry does not take them
+// off twice) and decrement it, in one call; both keys share the shard's hash tag.
 const TAKE_OFF_BACKLOG_LUA = `if redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then
   return redis.call('DECRBY', KEYS[2], ARGV[2])
 end
@@ -57,12 +56,12 @@ const GROUP_MAX_EVENTS = 5000
 const PARALLEL_STATEMENTS = 2
 
 /**
- * Processes one `conversions` job: stores its events exactly once, then lowers the backlog counter.
- * Jobs processed at the same time (the worker's concurrency) are stored together, one statement per
- * group (see groupCommit): each statement has a cost of its own (planning, a round trip, a commit),
- * which a statement of many jobs' events pays once.
+ * Returns the processor of a shard's `conversions` jobs: it stores a job's events exactly once,
+ * then lowers the shard's backlog counter. Jobs processed at the same time, by the workers of every
+ * shard, are stored together, one statement per group (see groupCommit): each statement has a
+ * cost of its own (planning, a round trip, a commit), which a statement of many jobs' events pays once.
  */
-export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) => {
+export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: RedisClient }) => {
   deps.redis.defineCommand('takeOffBacklog', { numberOfKeys: 2, lua: TAKE_OFF_BACKLOG_LUA })
   // Jobs of one group finish together: their backlog calls leave in one write.
   const writes = coalescedWrites(deps.redis)
@@ -72,7 +71,7 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
     maxSize: GROUP_MAX_EVENTS,
     parallel: PARALLEL_STATEMENTS,
   })
-  const processJob = async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+  const processJob = async (shard: ConversionShard, job: Pick<Job<unknown>, 'id' | 'data'>) => {
     const data = checkedJob(job.data)
     const { tenantId } = data
     const columns = conversionColumns(data)
@@ -81,14 +80,14 @@ export const makeConversionProcessor = (deps: { db: Kysely<DB>; redis: Redis }) 
     const stored = await storage.submit({ tenantId, events: columns })
     if (job.id) {
       writes.hold()
-      await deps.redis.takeOffBacklog(countedKey(job.id), CONVERSION_BACKLOG_KEY, COUNTED_TTL_SECONDS, count)
+      await deps.redis.takeOffBacklog(shard.countedKey(job.id), shard.backlogKey, COUNTED_TTL_SECONDS, count)
     }
     return { stored, duplicates: count - stored }
   }
   // A failure that no retry fixes ends the job at once; any other is retried until the batch is stored.
-  return async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
+  return (shard: ConversionShard) => async (job: Pick<Job<unknown>, 'id' | 'data'>) => {
     try {
-      return await processJob(job)
+      return await processJob(shard, job)
     } catch (error) {
       throw asJobFailure(error)
     }

@@ -17,26 +17,29 @@ const oldestWaitMs = async (queue: Queue): Promise<number | undefined> => {
 /**
  * Every `everyMs` while acknowledged conversion batches wait for a retry (PostgreSQL away, say),
  * logs at warn how many wait, for how long the oldest has, and how many failed for good; once none
- * waits any more, says so at info. Each worker process reports what the queue holds, all workers'
- * batches. Returns stop().
+ * waits any more, says so at info. Each worker process reports what the shards' queues hold, all
+ * workers' batches. Returns stop().
  */
-export const reportWaitingBatches = ({ queue, log, everyMs }: { queue: Queue; log: FastifyBaseLogger; everyMs: number }) => {
+export const reportWaitingBatches = ({ queues, log, everyMs }: { queues: () => Queue[]; log: FastifyBaseLogger; everyMs: number }) => {
   let waiting = false
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   const report = async () => {
-    const counts = await queue.getJobCounts('delayed', 'failed')
-    const delayed = counts.delayed ?? 0
+    const shards = await Promise.all(queues().map(async (queue) => ({ queue, counts: await queue.getJobCounts('delayed', 'failed') })))
+    const delayed = shards.reduce((sum, { counts }) => sum + (counts.delayed ?? 0), 0)
+    const failed = shards.reduce((sum, { counts }) => sum + (counts.failed ?? 0), 0)
     if (delayed === 0) {
-      if (waiting) log.info({ waitingForRetry: 0, failed: counts.failed }, 'no acknowledged conversion batch waits for a retry any more')
+      if (waiting) log.info({ waitingForRetry: 0, failed }, 'no acknowledged conversion batch waits for a retry any more')
       waiting = false
       return
     }
     waiting = true
-    const oldest = await oldestWaitMs(queue)
+    const waits = await Promise.all(shards.filter(({ counts }) => (counts.delayed ?? 0) > 0).map(({ queue }) => oldestWaitMs(queue)))
+    const known = waits.filter((ms): ms is number => ms !== undefined)
+    const oldest = known.length > 0 ? Math.max(...known) : undefined
     const seconds = oldest === undefined ? '?' : Math.round(oldest / 1000)
     log.warn(
-      { waitingForRetry: delayed, oldestWaitMs: oldest, failed: counts.failed },
+      { waitingForRetry: delayed, oldestWaitMs: oldest, failed },
       `${delayed} acknowledged conversion batch(es) wait for a retry, the oldest for ${seconds} s; they are stored once the cause passes`,
     )
   }

@@ -1,6 +1,6 @@
 import { isFinal, redisKeys, type ExperimentStatus } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import type { Redis } from '@experiments/redis'
+import type { RedisClient } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
 
 type Counted = { id: string; status: ExperimentStatus }
@@ -11,7 +11,7 @@ type Counted = { id: string; status: ExperimentStatus }
  * (its Redis keys are dropped after the last assignments are drained).
  */
 export const participantCounter =
-  (redis: Redis, db: Kysely<DB>) =>
+  (redis: RedisClient, db: Kysely<DB>) =>
   async (experiments: Counted[]): Promise<Map<string, number>> => {
     const live = experiments.filter((e) => !isFinal(e.status)).map((e) => e.id)
     const final = experiments.filter((e) => isFinal(e.status)).map((e) => e.id)

@@ -1,10 +1,10 @@
-import { BacklogFull, CONVERSION_BACKLOG_KEY } from '@experiments/contracts'
-import type { Redis } from '@experiments/redis'
+import { BacklogFull, type ConversionShard } from '@experiments/contracts'
+import { nodeConnections, type RedisClient } from '@experiments/redis'
 
 export type BacklogLimits = {
   /** Conversion events accepted but not yet stored, above which ingestion answers 429. */
   maxEvents: number
-  /** Redis used_memory in bytes above which ingestion answers 429; 0 turns the check off. */
+  /** Redis used_memory in bytes (of the fullest master, on a cluster) above which ingestion answers 429; 0 turns the check off. */
   maxRedisMemoryBytes: number
 }
 
@@ -12,18 +12,22 @@ const REFRESH_MS = 250
 const RETRY_AFTER_SECONDS = 5
 
 /**
- * Refuses new conversion batches while the queue's backlog is over its limits. The backlog is
- * read at most every 250 ms per gateway, not on every request.
+ * Refuses new conversion batches while the backlog of `shards` (the sum of their counters) is over
+ * its limits. The backlog is read at most every 250 ms per gateway, not on every request: each
+ * shard's counter is a key of its own, in its shard's slot, so no one key takes every request.
  */
-export const backlogGuard = (redis: Redis, limits: BacklogLimits) => {
+export const backlogGuard = (redis: RedisClient, shards: ConversionShard[], limits: BacklogLimits) => {
   let readAt = 0
   let reading: Promise<{ events: number; memory: number }> | undefined
   let last = { events: 0, memory: 0 }
 
   const read = async () => {
-    const [events, info] = await Promise.all([redis.get(CONVERSION_BACKLOG_KEY), limits.maxRedisMemoryBytes > 0 ? redis.info('memory') : Promise.resolve('')])
-    const memory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
-    return { events: Number(events ?? 0), memory }
+    const [counters, infos] = await Promise.all([
+      Promise.all(shards.map((shard) => redis.get(shard.backlogKey))),
+      limits.maxRedisMemoryBytes > 0 ? Promise.all(nodeConnections(redis).map((node) => node.info('memory'))) : [],
+    ])
+    const memory = Math.max(0, ...infos.map((info) => Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)))
+    return { events: counters.reduce((sum, n) => sum + Number(n ?? 0), 0), memory }
   }
 
   return {

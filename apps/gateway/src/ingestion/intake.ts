@@ -1,5 +1,4 @@
 import {
-  CONVERSION_BACKLOG_KEY,
   CONVERSION_JOB_OPTIONS,
   DEFAULT_METRIC,
   ExperimentNotFound,
@@ -9,9 +8,9 @@ import {
   type ConversionJob,
   type ErrorDetail,
 } from '@experiments/contracts'
-import { coalescedWrites, type Redis } from '@experiments/redis'
+import { coalescedWrites, type RedisClient, type ReplicaAcks } from '@experiments/redis'
 import { MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH } from '@experiments/schemas'
-import type { Queue } from 'bullmq'
+import type { ShardQueue } from '../domain/queues.js'
 import type { BacklogGuard } from './backlog-guard.js'
 import type { ExperimentOwnership } from './experiment-ownership.js'
 import { timestampChecker, type TimestampProblem } from './timestamps.js'
@@ -77,13 +76,23 @@ const checkableFields = (body: unknown, withExperimentIds: boolean): { experimen
 
 /**
  * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
- * the caller's tenant), applies defaults, and enqueues the batch as one job. It resolves only once
- * Redis holds the job, so a 202 is never given for a batch that could be lost. `queue` must use
- * `redis` as its connection.
+ * the caller's tenant), applies defaults, and enqueues the batch as one job, on the shards in turn
+ * (round robin: each shard gets an equal share of batches, whatever the experiments). It resolves
+ * only once Redis holds the job (and, with REDIS_MIN_REPLICAS_ACK, once `acks` confirmed replicas
+ * hold it), so a 202 is never given for a batch that could be lost. The shards' queues must use
+ * `redis` as their connection.
  */
-export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: ExperimentOwnership; backlog: BacklogGuard; now?: () => number }) => {
+export const conversionIntake = (deps: {
+  shards: ShardQueue[]
+  redis: RedisClient
+  acks: ReplicaAcks
+  ownership: ExperimentOwnership
+  backlog: BacklogGuard
+  now?: () => number
+}) => {
   const now = deps.now ?? Date.now
   const writes = coalescedWrites(deps.redis)
+  let turn = 0
 
   /** The batch's job, once its timestamps pass and none of its events is of a `foreign` experiment. */
   const jobOf = (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): ConversionJob => {
@@ -97,23 +106,28 @@ export const conversionIntake = (deps: { queue: Queue; redis: Redis; ownership: 
   /** Enqueues a job of `count` events, once the backlog has room for them. */
   const enqueue = async (job: ConversionJob, count: number): Promise<number> => {
     await deps.backlog.check(count)
+    const { shard, queue } = deps.shards[turn++ % deps.shards.length]!
     // The job and the backlog count leave in one write, with other requests' (the queue shares
-    // `redis`); a job Redis refused takes its count back. The take-back is not awaited: while Redis
+    // `redis`; on a cluster both keys are in the shard's slot); a job Redis refused takes its count back. The take-back is not awaited: while Redis
     // stalls it would wait out a second command timeout before the 503. A job that timed out may
     // still be stored later (the worker then takes its events off too); the analytics worker sets
     // the counter back to zero whenever no conversions job is pending.
     writes.hold()
-    const counted = deps.redis.incrby(CONVERSION_BACKLOG_KEY, count)
+    const ticket = deps.acks.before(shard.backlogKey)
+    const counted = deps.redis.incrby(shard.backlogKey, count)
     // Handled at once: on a stalled Redis the INCRBY times out a moment before the add does, and a
     // rejection without a handler until then is an unhandled rejection, which ends the process.
     counted.catch(() => {})
     try {
-      await deps.queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
+      await queue.add(QUEUE.conversions, job, CONVERSION_JOB_OPTIONS)
     } catch (error) {
-      void counted.then(() => deps.redis.decrby(CONVERSION_BACKLOG_KEY, count)).catch(() => {})
+      void counted.then(() => deps.redis.decrby(shard.backlogKey, count)).catch(() => {})
       throw error
     }
     await counted
+    // A batch its replicas did not confirm is answered 503: the client retries, and its eventIds
+    // make the retry count once even when this job survives too.
+    await deps.acks.confirm(ticket)
     return count
   }
 

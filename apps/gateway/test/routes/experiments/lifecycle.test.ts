@@ -3,7 +3,7 @@ import { connectRedis } from '@experiments/redis'
 import { describe, expect, it } from 'vitest'
 import { aTenant, bearer } from '../../../../../test-support/tokens.js'
 import { call, createExperiment, useGateway } from '../../helpers.js'
-import { testRedisUrl } from '../../../../../test-support/context.js'
+import { testRedis } from '../../../../../test-support/context.js'
 
 const gw = useGateway()
 const tenant = aTenant()
@@ -143,7 +143,7 @@ describe('publishing assignment configs to Redis', () => {
   it('publishes the config on start, marks it stopped on stop, withdraws it on complete', async () => {
     const audience = (await call(gw, 'POST', '/api/audiences', tenant, { name: 'de', conditions: { country: 'DE' } })).body.data
     const exp = await createExperiment(gw, tenant, { audienceId: audience.id })
-    const subscriber = await connectRedis(testRedisUrl())
+    const subscriber = await connectRedis(testRedis())
     const announced: string[] = []
     subscriber.on('message', (_channel, id) => announced.push(id))
     await subscriber.subscribe(CONFIG_CHANNEL)
