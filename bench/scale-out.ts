@@ -9,9 +9,9 @@
  *      =1: events/s accepted (POST /api/conversions, 100-event batches, 50 connections, the queues
  *      paused and emptied after each round as in bench:ingestion (a)); events/s counted (a backlog
  *      of BENCH_DRAIN_BATCHES batches sent through that gateway while the queues are paused, then
- *      the seconds until the analytics worker has stored it all in PostgreSQL); and the share of
- *      the Redis commands (INFO commandstats, on each master directly) each master served during
- *      the 4-shard rounds.
+ *      the seconds until the analytics worker, started with the same CONVERSION_QUEUE_SHARDS, has
+ *      stored it all in PostgreSQL); and the share of the Redis commands (INFO commandstats, on
+ *      each master directly) each master served during the 4-shard rounds.
  *  (3) REDIS_MIN_REPLICAS_ACK=1 against 0 on the cluster, both hot paths: (a) req/s at full load
  *      (closed loop as above); (b) latency at a fixed rate well under capacity (open loop,
  *      BENCH_ASSIGN_RATE assignments/s and BENCH_BATCH_RATE batches/s at once, the worker storing).
@@ -23,8 +23,8 @@
  *
  * Every configuration runs at once, as processes of its own (idle while another is measured): one
  * gateway, assignment service and analytics worker on one redis-server and a throwaway database;
- * on the cluster and a second throwaway database, one analytics worker (it consumes every shard)
- * and, per configuration, a gateway and an assignment service. All of it, the cluster included,
+ * on the cluster and a second throwaway database, one analytics worker (it consumes every shard;
+ * restarted for (2b) only) and, per configuration, a gateway and an assignment service. All of it, the cluster included,
  * stops on exit and Ctrl-C. Exits 1 only when the run is invalid (errors, non-2xx answers outside
  * the failover, answers other than 2xx or 503 in it, lost events, a crashed service).
  * BENCH_SECONDS (default 8) sets a measured round; BENCH_PARTS (default 1234) the parts to run
