@@ -290,6 +290,10 @@ export const startPrivateRedisCluster = async ({
       if (state !== 'ok') return `${HOST}:${port} reports cluster_state:${state}`
       const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1])
       if (known !== total) return `${HOST}:${port} knows ${known} of ${total} nodes`
+      // Every node must see the final roles: a replica is first known to the others as a master, and gossip lags under load.
+      const view = await clusterNodes(port)
+      const seenAsReplicas = view.filter((node) => node.flags.includes('slave')).length
+      if (seenAsReplicas !== total - masters) return `${HOST}:${port} sees ${seenAsReplicas} replicas, not ${total - masters}`
     }
     const serving = (await clusterNodes(ports[0]!)).filter((node) => node.flags.includes('master') && !failing(node) && node.slots.length > 0)
     if (serving.length !== masters) return `${serving.length} masters serve slots, not ${masters}`

@@ -92,6 +92,9 @@ describe.skipIf(!hasRedisServer())('replicaAcks on a Redis Cluster', () => {
     dir = mkdtempSync(join(tmpdir(), 'replica-acks-cluster-'))
     cluster = await startPrivateRedisCluster({ dir })
     redis = (await connectRedis({ clusterNodes: cluster.nodes })) as Cluster
+    // The client connects to each master as it first needs it; the tests look at all three.
+    await Promise.all(redis.nodes('master').map((node) => node.ping()))
+    await eventually(async () => redis.nodes('master').length === 3, 'the client to know the 3 masters')
   }, 60_000)
   afterAll(async () => {
     redis?.disconnect()
@@ -100,7 +103,8 @@ describe.skipIf(!hasRedisServer())('replicaAcks on a Redis Cluster', () => {
   })
 
   it("confirms each write on its own slot's master, whichever master that is", async () => {
-    const acks = replicaAcks(redis, { replicas: 1, timeoutMs: 500 })
+    // A generous wait: on a loaded 2-core machine a replica's acknowledgement can take longer than the 500 ms default.
+    const acks = replicaAcks(redis, { replicas: 1, timeoutMs: 3000 })
     const keys = Array.from({ length: 30 }, (_, i) => `{tag-${i}}:value`)
     expect(new Set(keys.map((key) => redis.slots[keySlot(key)]![0])).size).toBe(3)
     await Promise.all(
