@@ -6,6 +6,17 @@ let eventCounter = 0
 export const events = (experimentId: string, users: string[], extra: object = {}) =>
   users.map((userId) => ({ eventId: `evt-${process.pid}-${eventCounter++}`, experimentId, userId, ...extra }))
 
+/** How many of `eventIds` the conversions table holds for `tenantId`. */
+export const storedEvents = async (db: Kysely<DB>, tenantId: string, eventIds: string[]) =>
+  (
+    await db
+      .selectFrom('conversions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('event_id', 'in', eventIds)
+      .executeTakeFirstOrThrow()
+  ).n
+
 /** The events and the value counted in metric_aggregates for `experimentId`. */
 export const conversionTotals = (db: Kysely<DB>, experimentId: string) =>
   db

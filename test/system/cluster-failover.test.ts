@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant } from '../../test-support/tokens.js'
 import { request, spawnReady, startedExperiment, stopAll, type Answer, type SpawnedService } from './spawned-stack.js'
-import { connectDb, eventually, events } from './system.js'
+import { connectDb, eventually, events, storedEvents } from './system.js'
 
 // A master of a 3 + 3 Redis Cluster is SIGKILLed under steady load of assignments and conversion
 // batches, with REDIS_MIN_REPLICAS_ACK=1: its replica takes over, the services carry on without a
@@ -192,19 +192,7 @@ describe.skipIf(!hasRedisServer())('a Redis Cluster master dies under load (REDI
     // Every acknowledged conversion is counted, and no conversion twice.
     const acknowledged = sent.filter((s) => s.answer.status === 202).flatMap((s) => s.eventIds)
     expect(acknowledged.length).toBeGreaterThan(100)
-    await eventually(
-      async () =>
-        (
-          await db
-            .selectFrom('conversions')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('tenant_id', '=', tenant)
-            .where('event_id', 'in', acknowledged)
-            .executeTakeFirstOrThrow()
-        ).n === acknowledged.length,
-      30_000,
-      'every acknowledged conversion to be stored',
-    )
+    await eventually(async () => (await storedEvents(db, tenant, acknowledged)) === acknowledged.length, 30_000, 'every acknowledged conversion to be stored')
     const rows = (
       await db.selectFrom('conversions').select(sql<number>`count(*)::int`.as('n')).where('experiment_id', '=', experiment.id).executeTakeFirstOrThrow()
     ).n

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTenant } from '../../test-support/tokens.js'
 import { request, spawnReady, startedExperiment, stopAll, type SpawnedService } from './spawned-stack.js'
-import { connectDb, eventually, events, inParallel } from './system.js'
+import { connectDb, eventually, events, storedEvents, inParallel } from './system.js'
 
 // Two replicas of every service on one Redis Cluster and one PostgreSQL, with load spread over
 // both replicas of each: the guarantees of one replica hold for the pair.
@@ -129,15 +129,7 @@ describe.skipIf(!hasRedisServer())('2 gateways, 2 assignment services and 2 anal
     expect(statuses.every((s) => s === 202)).toBe(true)
     const eventIds = batches.flat().map((e) => e.eventId)
     await eventually(
-      async () =>
-        (
-          await db
-            .selectFrom('conversions')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('tenant_id', '=', tenant)
-            .where('event_id', 'in', eventIds)
-            .executeTakeFirstOrThrow()
-        ).n === eventIds.length,
+      async () => (await storedEvents(db, tenant, eventIds)) === eventIds.length,
       40_000,
       'the surviving worker to store every batch, the dead one’s included',
     )

@@ -16,7 +16,7 @@ import { bearer, TEST_JWT_SECRET } from '../../test-support/tokens.js'
 import type { startGateway } from '../../test-support/services.js'
 
 export { connect, connectDb } from '../../test-support/connections.js'
-export { assignAnHourAgo, conversionTotals, events } from '../../test-support/conversions.js'
+export { assignAnHourAgo, conversionTotals, events, storedEvents } from '../../test-support/conversions.js'
 export { eventually } from '../../test-support/eventually.js'
 export {
   analytics,
