@@ -1,26 +1,6 @@
-import { Redis } from 'ioredis'
+import { withClusterNode as withNode } from '@experiments/devstack'
 
 const HOST = '127.0.0.1'
-
-/** Runs `use` on a short-lived connection to one node of the private cluster; rejects when it does not answer. */
-const withNode = async <T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> => {
-  const client = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-    commandTimeout: 2000,
-  })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return await use(client)
-  } finally {
-    client.disconnect()
-  }
-}
 
 /** Calls per command (INFO commandstats, commands run by scripts included) a node served since it started. */
 const commandCalls = (port: number) =>

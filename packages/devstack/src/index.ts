@@ -1,6 +1,6 @@
 export { freePort } from './free-port.js'
 export { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.js'
 export { startPrivateRedis, hasRedisServer, REDIS_INSTALL_HINT, type RunningRedis } from './private-redis.js'
-export { startPrivateRedisCluster, type RunningRedisCluster, type RedisClusterProcess } from './private-redis-cluster.js'
+export { startPrivateRedisCluster, withNode as withClusterNode, type RunningRedisCluster, type RedisClusterProcess } from './private-redis-cluster.js'
 export { signToken, parseTtl, ALL_SCOPES, type TokenClaims } from './sign-token.js'
 export { databaseUrl, ensureDatabase, throwawayDatabase } from './databases.js'

@@ -80,7 +80,7 @@ const parseNodes = (text: string): NodeLine[] =>
 const failing = (node: NodeLine) => node.flags.some((flag) => flag === 'fail' || flag === 'fail?' || flag === 'handshake' || flag === 'noaddr')
 
 /** Runs `use` on a short-lived connection to one node; rejects when the node does not answer. */
-const withNode = async <T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> => {
+export const withNode = async <T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> => {
   const client = new Redis({
     host: HOST,
     port,
