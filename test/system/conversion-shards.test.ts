@@ -1,6 +1,6 @@
 import { conversionShard, conversionShards, CONVERSION_SHARD_REGISTRY, QUEUE } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import { keySlot, type Cluster, type RedisClient } from '@experiments/redis'
+import { keySlot, masterOfKey, type Cluster, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -54,15 +54,24 @@ describe('conversion queue shards (CONVERSION_QUEUE_SHARDS)', () => {
     expect(perMaster.sort()).toEqual([1, 1, 2])
   })
 
-  it('spreads batches round robin over the shards, and counts every event once', async () => {
+  /** Each shard's master now (one name on one Redis). */
+  const masterOf = (prefix: string) => masterOfKey(redis, prefix)!
+
+  it('spreads batches over the shards, each Redis master an equal share, and counts every event once', async () => {
     const gateway = await startGateway(db, redis, undefined, { conversionShards: 4 })
     const experiment = await runningExperiment(gateway, tenant, [50, 50])
-    const batches = Array.from({ length: 8 }, (_, i) => events(experiment.id, [`spread-${i}`]))
+    const batches = Array.from({ length: 12 }, (_, i) => events(experiment.id, [`spread-${i}`]))
     // No worker yet: the batches wait in their shards.
     for (const batch of batches) expect((await sendConversions(gateway, tenant, batch)).status).toBe(202)
-    const before = await Promise.all(conversionShards(4).map((s) => waitingIn(s.prefix)))
-    expect(before.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(8)
-    expect(before.every((n) => n >= 2)).toBe(true)
+    const shards = conversionShards(4)
+    const waiting = await Promise.all(shards.map((s) => waitingIn(s.prefix)))
+    const perMaster = new Map<string, number>()
+    shards.forEach((shard, i) => perMaster.set(masterOf(shard.prefix), (perMaster.get(masterOf(shard.prefix)) ?? 0) + waiting[i]!))
+    // Other tests' batches may wait in the same shards too: at least this test's share is there.
+    // On one Redis, 3 a shard; on the cluster (shards 1, 2, 1 over 3 masters) 4 a master, where
+    // plain round robin would leave 3 on the masters holding one shard.
+    if (onCluster()) expect([...perMaster.values()].every((n) => n >= 4)).toBe(true)
+    else expect(waiting.every((n) => n >= 3)).toBe(true)
     const workers = await startAnalyticsWorkers(db, redis, { conversionShards: 4 })
     try {
       const eventIds = batches.flat().map((e) => e.eventId)
@@ -70,6 +79,24 @@ describe('conversion queue shards (CONVERSION_QUEUE_SHARDS)', () => {
     } finally {
       await workers.close()
       await gateway.close()
+    }
+  })
+
+  it('sizes each shard worker by its share of the batches: equal on one Redis, a master share split among its shards on the cluster', async () => {
+    const workers = await startAnalyticsWorkers(db, redis, { conversionShards: 4, concurrency: 12 })
+    try {
+      const own = new Set(conversionShards(4).map((s) => s.prefix))
+      const concurrency = Object.fromEntries(
+        workers
+          .conversionShards()
+          .filter((s) => own.has(s.prefix))
+          .map((s) => [s.prefix, s.concurrency]),
+      )
+      const [s0, s1, s2, s3] = conversionShards(4).map((s) => concurrency[s.prefix])
+      // 12 jobs at once: on the cluster a third per master (4, then 2 and 2 on the master of two shards); on one Redis 3 each.
+      expect([s0, s1, s2, s3]).toEqual(onCluster() ? [4, 2, 2, 4] : [3, 3, 3, 3])
+    } finally {
+      await workers.close()
     }
   })
 

@@ -66,14 +66,13 @@ export const startWorkers = async ({
     worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
   }
   const own = conversionShards(shardCount)
-  // Batches are spread evenly over the shards (round robin), so the jobs in hand are too.
   const shards = consumeConversionShards({
     redis,
     own,
     processorFor: makeConversionProcessor({ db, redis }),
+    concurrency,
     workerOptions: {
       ...common,
-      concurrency: Math.ceil(concurrency / own.length),
       settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) },
     },
     bullConnection,
@@ -127,8 +126,8 @@ export const startWorkers = async ({
 
   return {
     registerSchedulers,
-    /** The conversion shards consumed now. */
-    conversionShards: () => shards.shards().map(({ shard }) => shard),
+    /** The conversion shards consumed now, each with the jobs it runs at once. */
+    conversionShards: () => shards.shards().map(({ shard, worker }) => ({ ...shard, concurrency: worker.concurrency })),
     /** Lets jobs in hand finish, then closes. */
     close: async () => {
       waitingReport.stop()

@@ -28,7 +28,7 @@ export type GatewayDeps = {
   redis: RedisClient
   /** A dedicated connection for BullMQ's blocking reads of queue events. */
   blockingRedis: () => RedisClient
-  /** CONVERSION_QUEUE_SHARDS: the conversions queues batches are spread over, round robin. */
+  /** CONVERSION_QUEUE_SHARDS: the conversions queues batches are spread over (each Redis master an equal share). */
   conversionShards?: number
   /** REDIS_MIN_REPLICAS_ACK: a batch, a lifecycle change is acknowledged once replicas hold it. */
   replicaAcks?: ReplicaAckOptions
@@ -81,6 +81,7 @@ export const buildApp = async (deps: GatewayDeps) => {
       maxRedisMemoryBytes: deps.limits?.maxRedisMemoryBytes ?? 0,
     }),
   })
+  app.addHook('onClose', async () => intake.close())
   const computer = computeRequester({
     queue: queues.computeResults,
     events: queues.computeEvents,
@@ -88,7 +89,7 @@ export const buildApp = async (deps: GatewayDeps) => {
   })
 
   await app.register(experimentRoutes, { prefix: '/api/experiments', experiments })
-  await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db), computer })
+  await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db, deps.redis), computer })
   await app.register(audienceRoutes, { prefix: '/api/audiences', audiences })
   await app.register(conversionRoutes, { prefix: '/api', intake })
   return app

@@ -25,8 +25,8 @@ export const Env = Type.Object({
    */
   REDIS_CLUSTER_NODES: Type.Optional(Type.String()),
   /**
-   * Conversion batches are spread round robin over this many BullMQ queues (shards), each under a
-   * hash tag of its own, so that on a cluster they land on different masters.
+   * Conversion batches are spread over this many BullMQ queues (shards), each under a hash tag of
+   * its own, so that on a cluster they land on different masters (each master an equal share).
    */
   CONVERSION_QUEUE_SHARDS: Type.Integer({ minimum: 1, maximum: MAX_CONVERSION_QUEUE_SHARDS, default: DEFAULT_CONVERSION_QUEUE_SHARDS }),
   /**

@@ -38,6 +38,22 @@ export const conversionShard = (index: number, count: number): ConversionShard =
   }
 }
 
+/**
+ * `shards` grouped by the Redis master that holds them now (`masterOf`; those whose master is not
+ * known yet form one group); on one Redis, one group. Gateways send batches to the groups in turn
+ * and to a group's shards in turn, so every master gets an equal share of batches however many
+ * shards it holds (4 shards on 3 masters: a third each, not a quarter, a half, a quarter), and a
+ * shard gets 1 / (groups × its group's size) of them; workers size each shard's concurrency by it.
+ */
+export const shardsByMaster = <S>(shards: readonly S[], masterOf: (shard: S) => string | undefined): S[][] => {
+  const byMaster = new Map<string | undefined, S[]>()
+  for (const shard of shards) {
+    const master = masterOf(shard)
+    byMaster.set(master, [...(byMaster.get(master) ?? []), shard])
+  }
+  return [...byMaster.values()]
+}
+
 /** The `count` shards a gateway writes to with CONVERSION_QUEUE_SHARDS=count. */
 export const conversionShards = (count: number): ConversionShard[] => Array.from({ length: count }, (_, index) => conversionShard(index, count))
 

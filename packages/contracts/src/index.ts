@@ -1,4 +1,4 @@
-export { redisKeys, CONFIG_CHANNEL, ASSIGNMENT_STREAM_GROUP } from './redis-keys.js'
+export { redisKeys, CONFIG_CHANNEL, SDK_KEYS_CHANNEL, ASSIGNMENT_STREAM_GROUP } from './redis-keys.js'
 export { AssignmentConfig } from './assignment-config.js'
 export { QUEUE, QUEUE_PREFIX, CONVERSION_BACKOFF, CONVERSION_JOB_OPTIONS, codedFailure, jobFailureOf } from './queues.js'
 export { ConversionJob, ComputeJob, toConversionJob, conversionColumns, type ConversionColumns } from './jobs.js'
@@ -47,5 +47,6 @@ export {
   CONVERSION_SHARD_REGISTRY,
   CONVERSION_SHARD_ANNOUNCE_MS,
   CONVERSION_SHARD_RETIRE_MS,
+  shardsByMaster,
   type ConversionShard,
 } from './conversion-shards.js'

@@ -13,6 +13,11 @@ export const redisKeys = {
   counts: (experimentId: string) => `exp:{${experimentId}}:counts`,
   /** Stream of new assignments, drained into PostgreSQL by the analytics worker. */
   assignmentStream: (experimentId: string) => `exp:{${experimentId}}:stream`,
+  /**
+   * Set of the users an SDK reported in a variant other than their recorded one (POST /api/exposures):
+   * GET results counts them. Redis only: lost with Redis's data, not restored.
+   */
+  exposureMismatches: (experimentId: string) => `exp:{${experimentId}}:exposure-mismatches`,
   /** String held while the analytics worker rebuilds the experiment's sticky map and counts from PostgreSQL. */
   rebuildLock: (experimentId: string) => `exp:{${experimentId}}:rebuild`,
   /** Hash experimentId → JSON AssignmentConfig of every experiment. */
@@ -28,10 +33,18 @@ export const redisKeys = {
   restored: 'experiments:restored',
   /** String held by the analytics worker that is restoring Redis after a loss. */
   restoring: 'experiments:restoring',
+  /**
+   * Hash SDK client key → tenantId of every SDK connection not revoked (PostgreSQL's
+   * sdk_connections is the record; the analytics worker puts it back after a loss of Redis).
+   */
+  sdkClientKeys: 'sdk:client-keys',
 } as const
 
 /** Pub/sub channel on which the gateway announces the id of an experiment whose config changed. */
 export const CONFIG_CHANNEL = 'experiments:config-changed'
+
+/** Pub/sub channel on which the gateway announces an SDK client key it created or revoked. */
+export const SDK_KEYS_CHANNEL = 'sdk:client-keys-changed'
 
 /** Consumer group the analytics workers read the assignment streams with. */
 export const ASSIGNMENT_STREAM_GROUP = 'analytics'

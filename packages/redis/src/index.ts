@@ -3,3 +3,4 @@ export { blockingRedis, connectRedis, isCluster, nodeConnections, redisClient, t
 export { coalescedWrites } from './coalesced-writes.js'
 export { ReplicasDidNotConfirm, replicaAcks, type ReplicaAckOptions, type ReplicaAcks } from './replica-acks.js'
 export { keySlot } from './key-slot.js'
+export { masterOfKey, onSlotMastersRead } from './slot-masters.js'

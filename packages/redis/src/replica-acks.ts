@@ -1,5 +1,5 @@
 import { Cluster, type Redis } from 'ioredis'
-import { keySlot } from './key-slot.js'
+import { masterOfKey } from './slot-masters.js'
 import type { RedisClient } from './connect.js'
 
 /** A write whose replicas did not confirm it in time: it may vanish if its master dies, so it must not be acknowledged. */
@@ -56,7 +56,7 @@ export const replicaAcks = (client: RedisClient, { replicas, timeoutMs }: Replic
   /** The connection that carries writes of `key` now (undefined while a cluster does not know its slot's master). */
   const connectionFor = (key: string): Redis | undefined => {
     if (!(client instanceof Cluster)) return client
-    const master = client.slots[keySlot(key)]?.[0]
+    const master = masterOfKey(client, key)
     return master === undefined ? undefined : client.nodes('master').find((node) => `${node.options.host}:${node.options.port}` === master)
   }
 

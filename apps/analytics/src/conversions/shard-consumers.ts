@@ -1,5 +1,12 @@
-import { CONVERSION_SHARD_REGISTRY, CONVERSION_SHARD_RETIRE_MS, conversionShardOfPrefix, QUEUE, type ConversionShard } from '@experiments/contracts'
-import type { RedisClient } from '@experiments/redis'
+import {
+  CONVERSION_SHARD_REGISTRY,
+  CONVERSION_SHARD_RETIRE_MS,
+  conversionShardOfPrefix,
+  QUEUE,
+  shardsByMaster,
+  type ConversionShard,
+} from '@experiments/contracts'
+import { masterOfKey, onSlotMastersRead, type RedisClient } from '@experiments/redis'
 import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 
@@ -15,8 +22,10 @@ type Deps = {
   /** The shards of this worker's CONVERSION_QUEUE_SHARDS: always consumed. */
   own: ConversionShard[]
   processorFor: (shard: ConversionShard) => Processor
-  /** BullMQ options of each shard's worker (connection excluded): each gets a connection of its own. */
-  workerOptions: Omit<WorkerOptions, 'connection' | 'prefix'>
+  /** BullMQ options of each shard's worker (connection and concurrency excluded): each gets a connection of its own. */
+  workerOptions: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>
+  /** Jobs run at once over all shards (ANALYTICS_CONCURRENCY), shared as the batches are. */
+  concurrency: number
   bullConnection: () => RedisClient
   /** Called with every worker started, for its listeners. */
   onWorker: (worker: Worker) => void
@@ -32,13 +41,28 @@ type Deps = {
  * registry (CONVERSION_SHARD_REGISTRY), re-read every 5 s. A shard of another count, no longer
  * named by any gateway for CONVERSION_SHARD_RETIRE_MS, is consumed until its queue is empty, then
  * left: so changing CONVERSION_QUEUE_SHARDS on a running system loses no batch.
+ * An own shard runs jobs in proportion to the share of batches gateways send it (shardsByMaster:
+ * on a cluster, a master's shards share its third), re-sized whenever the masters change; another
+ * shard runs an equal share of `concurrency`.
  */
 export const consumeConversionShards = (deps: Deps) => {
   const consumers = new Map<string, ShardQueue & { worker: Worker }>()
   const ownPrefixes = new Set(deps.own.map((shard) => shard.prefix))
+  const equalShare = Math.ceil(deps.concurrency / deps.own.length)
 
-  const start = (shard: ConversionShard) => {
-    const worker = new Worker(QUEUE.conversions, deps.processorFor(shard), { ...deps.workerOptions, prefix: shard.prefix, connection: deps.bullConnection() })
+  /** Each own shard's concurrency, by its share of the batches. */
+  const ownConcurrency = () => {
+    const groups = shardsByMaster(deps.own, (shard) => masterOfKey(deps.redis, shard.backlogKey))
+    return new Map(groups.flatMap((group) => group.map((shard) => [shard.prefix, Math.ceil(deps.concurrency / (groups.length * group.length))] as const)))
+  }
+
+  const start = (shard: ConversionShard, concurrency: number) => {
+    const worker = new Worker(QUEUE.conversions, deps.processorFor(shard), {
+      ...deps.workerOptions,
+      concurrency,
+      prefix: shard.prefix,
+      connection: deps.bullConnection(),
+    })
     deps.onWorker(worker)
     const queue = new Queue(QUEUE.conversions, { prefix: shard.prefix, connection: deps.redis })
     queue.on('error', (err) => deps.log.warn({ err, shard: shard.prefix }, 'queue error'))
@@ -72,14 +96,21 @@ export const consumeConversionShards = (deps: Deps) => {
       const consumer = consumers.get(prefix)
       const stale = Date.now() - namedAt > (deps.retireAfterMs ?? CONVERSION_SHARD_RETIRE_MS)
       if (!consumer) {
-        if (!stale || (await pendingInShard(prefix)) > 0) start(shard)
+        if (!stale || (await pendingInShard(prefix)) > 0) start(shard, equalShare)
         continue
       }
       if (stale && (await pendingJobs(consumer.queue)) === 0) await retire(prefix)
     }
   }
 
-  for (const shard of deps.own) start(shard)
+  const initial = ownConcurrency()
+  for (const shard of deps.own) start(shard, initial.get(shard.prefix)!)
+  const stopResizing = onSlotMastersRead(deps.redis, () => {
+    for (const [prefix, concurrency] of ownConcurrency()) {
+      const consumer = consumers.get(prefix)
+      if (consumer && consumer.worker.concurrency !== concurrency) consumer.worker.concurrency = concurrency
+    }
+  })
   let running: Promise<void> | undefined
   const timer = setInterval(() => {
     running ??= refresh()
@@ -90,12 +121,13 @@ export const consumeConversionShards = (deps: Deps) => {
   }, deps.refreshMs ?? REFRESH_MS)
 
   return {
-    /** The shards consumed now, with their queues. */
-    shards: (): ShardQueue[] => [...consumers.values()],
+    /** The shards consumed now, with their queues and workers. */
+    shards: (): (ShardQueue & { worker: Worker })[] => [...consumers.values()],
     refresh,
     /** Lets jobs in hand finish, then closes every shard's worker and queue. */
     close: async () => {
       clearInterval(timer)
+      stopResizing()
       await running
       await Promise.all([...consumers.values()].flatMap(({ worker, queue }) => [worker.close(), queue.close()]))
       consumers.clear()

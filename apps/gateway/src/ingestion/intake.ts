@@ -8,19 +8,14 @@ import {
   type ConversionJob,
   type ErrorDetail,
 } from '@experiments/contracts'
-import { coalescedWrites, type RedisClient, type ReplicaAcks } from '@experiments/redis'
-import { MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH } from '@experiments/schemas'
+import { coalescedWrites, masterOfKey, onSlotMastersRead, type RedisClient, type ReplicaAcks } from '@experiments/redis'
+import { MAX_EVENTS_PER_BATCH, MAX_ID_LENGTH, MAX_TIMESTAMP_LENGTH, TIMESTAMP_PROBLEM_MESSAGES, timestampChecker } from '@experiments/schemas'
 import type { ShardQueue } from '../domain/queues.js'
 import type { BacklogGuard } from './backlog-guard.js'
 import type { ExperimentOwnership } from './experiment-ownership.js'
-import { timestampChecker, type TimestampProblem } from './timestamps.js'
+import { shardRotation } from './shard-rotation.js'
 
 type EventInput = { eventId: string; experimentId: string; userId: string; metric?: string; value?: number; timestamp?: string }
-
-const TIMESTAMP_MESSAGES: Record<TimestampProblem, string> = {
-  'not-a-date-time': 'timestamp must be an ISO-8601 date-time that exists, such as 2025-02-01T00:00:00Z or 2025-02-01T01:00:00+01:00 (offsets up to ±15:59)',
-  'in-the-future': 'timestamp is more than 5 minutes in the future',
-}
 
 /** The batch's experiment ids, each once: a batch usually names one experiment in event after event. */
 const distinctExperimentIds = (events: readonly { experimentId?: string }[]) => {
@@ -46,7 +41,7 @@ const problemsOf = (events: readonly { experimentId?: string; timestamp?: string
       problems.push({ index, path: `/events/${index}/experimentId`, message: `experiment ${event.experimentId} does not exist` })
     }
     const problem = event.timestamp === undefined ? undefined : timestampProblem(event.timestamp)
-    if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_MESSAGES[problem] })
+    if (problem) problems.push({ index, path: `/events/${index}/timestamp`, message: TIMESTAMP_PROBLEM_MESSAGES[problem] })
   }
   return problems
 }
@@ -77,7 +72,7 @@ const checkableFields = (body: unknown, withExperimentIds: boolean): { experimen
 /**
  * Conversion ingestion: checks what the schema cannot (timestamps not in the future, experiments of
  * the caller's tenant), applies defaults, and enqueues the batch as one job, on the shards in turn
- * (round robin: each shard gets an equal share of batches, whatever the experiments). It resolves
+ * (whatever the experiments: each Redis master an equal share, see shardRotation). It resolves
  * only once Redis holds the job (and, with REDIS_MIN_REPLICAS_ACK, once `acks` confirmed replicas
  * hold it), so a 202 is never given for a batch that could be lost. The shards' queues must use
  * `redis` as their connection.
@@ -92,7 +87,8 @@ export const conversionIntake = (deps: {
 }) => {
   const now = deps.now ?? Date.now
   const writes = coalescedWrites(deps.redis)
-  let turn = 0
+  const rotation = shardRotation(deps.shards, ({ shard }) => masterOfKey(deps.redis, shard.backlogKey))
+  const stopRegrouping = onSlotMastersRead(deps.redis, rotation.regroup)
 
   /** The batch's job, once its timestamps pass and none of its events is of a `foreign` experiment. */
   const jobOf = (tenantId: string, events: EventInput[], foreign: ReadonlySet<string>): ConversionJob => {
@@ -106,7 +102,7 @@ export const conversionIntake = (deps: {
   /** Enqueues a job of `count` events, once the backlog has room for them. */
   const enqueue = async (job: ConversionJob, count: number): Promise<number> => {
     await deps.backlog.check(count)
-    const { shard, queue } = deps.shards[turn++ % deps.shards.length]!
+    const { shard, queue } = rotation.next()
     // The job and the backlog count leave in one write, with other requests' (the queue shares
     // `redis`; on a cluster both keys are in the shard's slot); a job Redis refused takes its count back. The take-back is not awaited: while Redis
     // stalls it would wait out a second command timeout before the 503. A job that timed out may
@@ -132,6 +128,8 @@ export const conversionIntake = (deps: {
   }
 
   return {
+    /** Stops following the cluster's masters. */
+    close: stopRegrouping,
     accept: async (tenantId: string, events: EventInput[]): Promise<number> => {
       const foreign = await deps.ownership.notOwned(tenantId, distinctExperimentIds(events))
       return enqueue(jobOf(tenantId, events, foreign), events.length)
