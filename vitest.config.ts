@@ -7,7 +7,7 @@ const packagesDir = fileURLToPath(new URL('./packages', import.meta.url))
 const alias = Object.fromEntries(readdirSync(packagesDir).map((name) => [`@experiments/${name}`, `${packagesDir}/${name}/src/index.ts`]))
 const pure = ['stats', 'targeting', 'bucketing']
 // The cross-service tests that run a second time on a Redis Cluster (3 masters, 3 replicas): the
-// assignment script, sticky maps and counts, lifecycle announcements, ingestion and its shards,
+// assignment script, sticky maps and counts, lifecycle announcements, ingestion and its shards, exposures,
 // compute-results, the rebuild from PostgreSQL. Those that stop, pause or flush a Redis of their own
 // (test/system/redis-*.test.ts and the like) need one server; the cluster's faults have their own
 // tests (cluster-failover, replicas), which start private clusters.
@@ -19,6 +19,7 @@ const onClusterToo = [
   'test/system/assignment-faults.test.ts',
   'test/system/conversions.test.ts',
   'test/system/conversion-shards.test.ts',
+  'test/system/exposures.test.ts',
 ]
 const integration = { testTimeout: 30_000, hookTimeout: 60_000 }
 

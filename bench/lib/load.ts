@@ -45,18 +45,21 @@ export const postRound = async (opts: {
       },
     ],
   })
-  return {
-    rps: result.requests.total / result.duration,
-    completed: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-  }
+  return roundResultOf(result)
 }
+
+/** What a round of autocannon measured, in this harness's terms. */
+export const roundResultOf = (result: autocannon.Result): RoundResult => ({
+  rps: result.requests.total / result.duration,
+  completed: result.requests.total,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  max: result.latency.max,
+  ok: result['2xx'],
+  non2xx: result.non2xx,
+  errors: result.errors,
+  timeouts: result.timeouts,
+})
 
 /** One request of an open-loop run: when it was sent (performance.now(), ms), how long its answer took, its status (0: no answer). */
 export type OpenLoopAnswer = { sentAt: number; ms: number; status: number; error?: string }

@@ -2,8 +2,13 @@ import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiment
 import { replicaAcks, type RedisClient, type ReplicaAckOptions } from '@experiments/redis'
 import { createAssigner } from './assigner.js'
 import { defineAssignScript } from './assign-script.js'
+import { createClientKeyCache } from './client-keys.js'
 import { createConfigCache } from './config-cache.js'
+import { createExposureRecorder } from './exposures.js'
 import { assignmentRoutes } from './routes/assignments.js'
+import { exposureRoutes } from './routes/exposures.js'
+import { featureRoutes } from './routes/features.js'
+import { createSdkPayloadCache } from './sdk-payload-cache.js'
 
 /**
  * `redis` serves the assign script and config reads (with a commandTimeout in server.ts, so a stalled
@@ -33,7 +38,10 @@ export const buildApp = async (deps: AssignmentDeps) => {
   await app.register(healthRoutes, { checks: [{ name: 'redis', check: () => deps.redis.ping() }] })
 
   const cache = await createConfigCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
-  const assigner = createAssigner({ cache, script: defineAssignScript(deps.redis, deps.replicaAcks && replicaAcks(deps.redis, deps.replicaAcks)) })
-  await app.register(assignmentRoutes, { prefix: '/api', assigner })
+  const script = defineAssignScript(deps.redis, deps.replicaAcks && replicaAcks(deps.redis, deps.replicaAcks))
+  await app.register(assignmentRoutes, { prefix: '/api', assigner: createAssigner({ cache, script }) })
+  await app.register(exposureRoutes, { prefix: '/api', recorder: createExposureRecorder({ cache, script, redis: deps.redis }) })
+  const clientKeys = await createClientKeyCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
+  await app.register(featureRoutes, { prefix: '/api', clientKeys, payloads: createSdkPayloadCache(cache) })
   return app
 }

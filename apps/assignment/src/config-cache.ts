@@ -1,8 +1,12 @@
-import { AssignmentConfig, CONFIG_CHANNEL, isLive, redisKeys, ServiceUnavailable } from '@experiments/contracts'
+import { AssignmentConfig, CONFIG_CHANNEL, isLive, redisKeys } from '@experiments/contracts'
 import { bucketRangesFromSplits, type BucketRange } from '@experiments/bucketing'
 import type { RedisClient } from '@experiments/redis'
 import type { FastifyBaseLogger } from 'fastify'
 import { Value } from 'typebox/value'
+import { createMissCache } from './missing-in-redis.js'
+import { reloadOnReconnect } from './reload-on-reconnect.js'
+
+export { redisRestoring } from './missing-in-redis.js'
 
 type VariantView = { id: string; name: string; flowId: string | null; config: Record<string, unknown> }
 
@@ -16,17 +20,6 @@ export type CachedExperiment = {
 }
 
 const POSITION = /^\d+$/
-
-const NEGATIVE_TTL_MS = 1000
-const NEGATIVE_MAX = 10_000
-const RESTORING_RETRY_AFTER_SECONDS = 2
-
-/** The answer while the analytics worker restores what Redis lost from PostgreSQL: retry shortly. */
-export const redisRestoring = (what: string) =>
-  new ServiceUnavailable(
-    `${what}: Redis lost it and is being restored from PostgreSQL; retry in ${RESTORING_RETRY_AFTER_SECONDS} s`,
-    RESTORING_RETRY_AFTER_SECONDS,
-  )
 
 const prepare = (config: AssignmentConfig): CachedExperiment => {
   const variants = config.variants.map(({ id, name, flowId, config: variantConfig }) => ({ id, name, flowId, config: variantConfig }))
@@ -46,7 +39,9 @@ const prepare = (config: AssignmentConfig): CachedExperiment => {
 export const createConfigCache = async ({ redis, subscriber, log }: { redis: RedisClient; subscriber: RedisClient; log: FastifyBaseLogger }) => {
   const byId = new Map<string, CachedExperiment>()
   const byTenant = new Map<string, Map<string, CachedExperiment>>()
-  const unknownUntil = new Map<string, number>()
+  /** Tenant id → how many of its configs have changed here: what derived per-tenant views compare to know they are stale. */
+  const changesByTenant = new Map<string, number>()
+  const misses = createMissCache(redis)
 
   const parse = (id: string, json: string): AssignmentConfig | undefined => {
     try {
@@ -61,8 +56,10 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
 
   const put = (config: AssignmentConfig) => {
     const current = byId.get(config.id)
-    unknownUntil.delete(config.id)
+    misses.forget(config.id)
     if (current && current.config.version > config.version) return
+    // A draft is read again on every request, unchanged: only a new version is a change.
+    if (current?.config.version !== config.version) changesByTenant.set(config.tenantId, (changesByTenant.get(config.tenantId) ?? 0) + 1)
     const prepared = prepare(config)
     byId.set(config.id, prepared)
     let tenantExperiments = byTenant.get(config.tenantId)
@@ -82,16 +79,6 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
     return byId.get(id)
   }
 
-  /** Unknown here; a 503 rather than a 404 while Redis is being restored, when it may be one of those it lost. */
-  const unknown = async (id: string) => {
-    if (!(await redis.exists(redisKeys.restored))) {
-      throw redisRestoring(`experiment ${id} is not known here, and may be among what Redis lost`)
-    }
-    if (unknownUntil.size >= NEGATIVE_MAX) unknownUntil.clear()
-    unknownUntil.set(id, Date.now() + NEGATIVE_TTL_MS)
-    return undefined
-  }
-
   const reloadAll = async () => {
     let cursor = '0'
     let seen = 0
@@ -109,17 +96,13 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
     log.info({ experiments: seen, held: byId.size }, 'assignment configs loaded')
   }
 
-  subscriber.on('message', (_channel: string, id: string) => {
+  // The subscriber connection is shared: other channels' messages are someone else's.
+  subscriber.on('message', (channel: string, id: string) => {
+    if (channel !== CONFIG_CHANNEL) return
     refresh(id).catch((err) => log.warn({ err, experimentId: id }, 'config refresh failed'))
   })
-  // Announcements sent while disconnected are lost, so a reconnect reloads everything.
-  let connectedBefore = false
-  subscriber.on('ready', () => {
-    if (connectedBefore) reloadAll().catch((err) => log.warn({ err }, 'config reload failed'))
-    connectedBefore = true
-  })
+  reloadOnReconnect(subscriber, reloadAll, (err) => log.warn({ err }, 'config reload failed'))
   await subscriber.subscribe(CONFIG_CHANNEL)
-  connectedBefore = true
   await reloadAll()
 
   return {
@@ -133,9 +116,8 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
       const cached = byId.get(id)
       if (cached?.config.status === 'draft') return refresh(id)
       if (cached) return cached
-      const until = unknownUntil.get(id)
-      if (until !== undefined && until > Date.now()) return undefined
-      return (await refresh(id)) ?? unknown(id)
+      if (misses.recentlyMissed(id)) return undefined
+      return (await refresh(id)) ?? misses.missed(id, `experiment ${id}`)
     },
     /** Running and stopped experiments of a tenant: those that can answer with a variant. */
     liveOf: (tenantId: string): CachedExperiment[] => {
@@ -145,6 +127,10 @@ export const createConfigCache = async ({ redis, subscriber, log }: { redis: Red
       }
       return live
     },
+    /** Every experiment of a tenant, whatever its status. */
+    allOf: (tenantId: string): CachedExperiment[] => [...(byTenant.get(tenantId)?.values() ?? [])],
+    /** A number that changes whenever a config of the tenant does (0 before any). */
+    changesOf: (tenantId: string): number => changesByTenant.get(tenantId) ?? 0,
     reloadAll,
   }
 }

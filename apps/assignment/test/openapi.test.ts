@@ -8,7 +8,14 @@ const docs = async () => (await svc.app.inject({ method: 'GET', url: '/docs/json
 describe('OpenAPI', () => {
   it('gives every operation a summary and the scope it needs (none for /health and /ready)', async () => {
     const operations = operationsOf(await docs())
-    expect(operations.map((o) => o.name).sort()).toEqual(['GET /health', 'GET /ready', 'POST /api/assignments', 'POST /api/experiments/{id}/assignments'])
+    expect(operations.map((o) => o.name).sort()).toEqual([
+      'GET /api/features/{clientKey}',
+      'GET /health',
+      'GET /ready',
+      'POST /api/assignments',
+      'POST /api/experiments/{id}/assignments',
+      'POST /api/exposures',
+    ])
     for (const { name, operation } of operations) {
       expect(operation.summary, name).toMatch(/^[A-Z].{9,}/)
       if (name.startsWith('GET /')) {

@@ -10,6 +10,8 @@ import { experimentService } from './domain/experiment-service.js'
 import { participantCounter } from './domain/participant-counter.js'
 import { openQueues } from './domain/queues.js'
 import { resultsReader } from './domain/results-reader.js'
+import { clientKeyRegistry } from './domain/sdk-connection-keys.js'
+import { sdkConnectionService } from './domain/sdk-connection-service.js'
 import { backlogGuard, type BacklogLimits } from './ingestion/backlog-guard.js'
 import { experimentOwnership } from './ingestion/experiment-ownership.js'
 import { conversionIntake } from './ingestion/intake.js'
@@ -18,6 +20,7 @@ import { audienceRoutes } from './routes/audiences/index.js'
 import { conversionRoutes } from './routes/conversions/index.js'
 import { experimentRoutes } from './routes/experiments/index.js'
 import { resultRoutes } from './routes/experiments/results.js'
+import { sdkConnectionRoutes } from './routes/sdk-connections/index.js'
 
 export type GatewayDeps = {
   db: Kysely<DB>
@@ -91,6 +94,10 @@ export const buildApp = async (deps: GatewayDeps) => {
   await app.register(experimentRoutes, { prefix: '/api/experiments', experiments })
   await app.register(resultRoutes, { prefix: '/api/experiments', results: resultsReader(deps.db, deps.redis), computer })
   await app.register(audienceRoutes, { prefix: '/api/audiences', audiences })
+  await app.register(sdkConnectionRoutes, {
+    prefix: '/api/sdk-connections',
+    sdkConnections: sdkConnectionService({ db: deps.db, keys: clientKeyRegistry(deps.redis, acks) }),
+  })
   await app.register(conversionRoutes, { prefix: '/api', intake })
   return app
 }

@@ -10,6 +10,8 @@ import { literalUnion } from './literal-union.js'
 export const AssignmentConfig = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
+  /** The experiment's name, shown by SDKs (GrowthBook payload); optional because configs published before it have none. */
+  name: Type.Optional(Type.String()),
   seed: Type.String(),
   status: literalUnion(EXPERIMENT_STATUSES),
   variants: Type.Array(

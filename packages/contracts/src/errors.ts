@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'ROUTE_NOT_FOUND',
   'EXPERIMENT_NOT_FOUND',
   'AUDIENCE_NOT_FOUND',
+  'SDK_CONNECTION_NOT_FOUND',
   'ILLEGAL_TRANSITION',
   'NOT_IN_DRAFT',
   'AUDIENCE_IN_USE',
@@ -67,6 +68,19 @@ export class AudienceNotFound extends AppError {
   readonly code = 'AUDIENCE_NOT_FOUND'
   constructor(id: string) {
     super(`audience ${id} does not exist`)
+  }
+}
+export class SdkConnectionNotFound extends AppError {
+  readonly code = 'SDK_CONNECTION_NOT_FOUND'
+  constructor(id: string) {
+    super(`SDK connection ${id} does not exist`)
+  }
+}
+/** A client key no SDK connection has: unknown, or revoked. */
+export class SdkClientKeyNotFound extends AppError {
+  readonly code = 'SDK_CONNECTION_NOT_FOUND'
+  constructor() {
+    super('no SDK connection has this client key (unknown, or revoked)')
   }
 }
 export class IllegalTransition extends AppError {

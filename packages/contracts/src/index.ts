@@ -30,6 +30,8 @@ export {
   Forbidden,
   ExperimentNotFound,
   AudienceNotFound,
+  SdkConnectionNotFound,
+  SdkClientKeyNotFound,
   IllegalTransition,
   NotInDraft,
   AudienceInUse,

@@ -19,6 +19,7 @@ export const assignmentConfigOf = async (db: Kysely<DB>, row: ExperimentRow): Pr
   return {
     id: row.id,
     tenantId: row.tenant_id,
+    name: row.name,
     seed: row.seed,
     status: row.status,
     variants: variants.map((v) => ({

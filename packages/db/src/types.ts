@@ -98,6 +98,16 @@ export interface ResultSnapshotsTable {
   result: Json<Record<string, unknown>>
 }
 
+export interface SdkConnectionsTable {
+  id: string
+  tenant_id: string
+  name: string
+  /** Public and unguessable: what an SDK sends to fetch the tenant's running experiments. */
+  client_key: string
+  created_at: Timestamp
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
 export interface DB {
   audiences: AudiencesTable
   experiments: ExperimentsTable
@@ -110,11 +120,13 @@ export interface DB {
   unattributed_aggregates: UnattributedAggregatesTable
   result_snapshots: ResultSnapshotsTable
   sweep_positions: { name: string; swept_until: Timestamp; updated_at: Generated<Timestamp> }
+  sdk_connections: SdkConnectionsTable
 }
 
 export type AudienceRow = Selectable<AudiencesTable>
 export type ExperimentRow = Selectable<ExperimentsTable>
 export type VariantRow = Selectable<VariantsTable>
+export type SdkConnectionRow = Selectable<SdkConnectionsTable>
 export type NewExperiment = Insertable<ExperimentsTable>
 export type ExperimentUpdate = Updateable<ExperimentsTable>
 export type { Generated }

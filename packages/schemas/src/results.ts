@@ -24,6 +24,10 @@ export const RawResultsView = Type.Object({
       }),
     ),
     unattributed: Type.Array(Type.Object({ metric: Type.String(), notAssigned: Type.Integer(), beforeAssignment: Type.Integer() })),
+    exposureMismatches: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'users an SDK reported (POST /api/exposures) in a variant other than their recorded one; null when it cannot be read',
+    }),
+    exposureMismatchesUnavailable: Type.Optional(Type.String({ description: 'why exposureMismatches is null' })),
   }),
 })
 

@@ -1,12 +1,18 @@
 import { ExperimentNotFound, ValidationFailed } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
+import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import { experimentRepo } from './experiment-repo.js'
+import { exposureMismatchCounter } from './exposure-mismatch-counter.js'
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
-/** Raw results and snapshots, read from the aggregates the analytics worker maintains. */
-export const resultsReader = (db: Kysely<DB>) => {
+/**
+ * Raw results and snapshots, read from the aggregates the analytics worker maintains in PostgreSQL,
+ * and the exposure mismatches the assignment service counts in `redis`.
+ */
+export const resultsReader = (db: Kysely<DB>, redis: RedisClient) => {
+  const exposureMismatchesOf = exposureMismatchCounter(redis)
   const mustExist = async (tenantId: string, id: string) => {
     const row = await experimentRepo(db).byId(tenantId, id)
     if (!row) throw new ExperimentNotFound(id)
@@ -28,7 +34,7 @@ export const resultsReader = (db: Kysely<DB>) => {
 
     raw: async (tenantId: string, experimentId: string) => {
       const experiment = await mustExist(tenantId, experimentId)
-      const [variants, participants, metrics, unattributed] = await Promise.all([
+      const [variants, participants, metrics, unattributed, mismatches] = await Promise.all([
         experimentRepo(db).variantsOf([experimentId]),
         db.selectFrom('variant_participants').select(['variant_id', 'participants']).where('experiment_id', '=', experimentId).execute(),
         db
@@ -43,6 +49,7 @@ export const resultsReader = (db: Kysely<DB>) => {
           .where('experiment_id', '=', experimentId)
           .orderBy('metric')
           .execute(),
+        exposureMismatchesOf(experimentId),
       ])
       const participantsOf = new Map(participants.map((p) => [p.variant_id, p.participants]))
       return {
@@ -61,6 +68,7 @@ export const resultsReader = (db: Kysely<DB>) => {
             .map((m) => ({ metric: m.metric, conversions: m.converters, events: m.events, totalValue: m.value_sum })),
         })),
         unattributed: unattributed.map((u) => ({ metric: u.metric, notAssigned: u.not_assigned, beforeAssignment: u.before_assignment })),
+        ...mismatches,
       }
     },
 

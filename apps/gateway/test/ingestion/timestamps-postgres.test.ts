@@ -1,10 +1,10 @@
 import type { DB } from '@experiments/db'
+import { timestampChecker } from '@experiments/schemas'
 import fc from 'fast-check'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { connectDb } from '../../../../test-support/connections.js'
 import { timestampTexts } from '../../../../test-support/timestamps.js'
-import { timestampChecker } from '../../src/ingestion/timestamps.js'
 
 let db: Kysely<DB>
 beforeAll(() => {

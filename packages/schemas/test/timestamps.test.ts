@@ -1,8 +1,7 @@
-import { MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { storableByFields, timestampTexts, unstorableDateTimes } from '../../../../test-support/timestamps.js'
-import { timestampChecker } from '../../src/ingestion/timestamps.js'
+import { storableByFields, timestampTexts, unstorableDateTimes } from '../../../test-support/timestamps.js'
+import { MAX_FUTURE_SKEW_MS, timestampChecker } from '../src/index.js'
 
 // The rule written another way: a storable date-time, its instant compared with the receipt time.
 const expected = (text: string, receivedAt: number) => {

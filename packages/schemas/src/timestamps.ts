@@ -1,10 +1,17 @@
-import { isStorableDateTime, MAX_FUTURE_SKEW_MS } from '@experiments/schemas'
+import { MAX_FUTURE_SKEW_MS } from './conversions.js'
+import { isStorableDateTime } from './date-times.js'
 
 /** The form toISOString() writes ("2025-02-01T00:00:00.000Z"), years from 1, every field in range but days up to 31. */
 const CANONICAL_UTC = /^(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
 const ZERO = 48 // '0'
 
 export type TimestampProblem = 'not-a-date-time' | 'in-the-future'
+
+/** What a batch's 400 says of an event's timestamp with that problem (conversions, exposures). */
+export const TIMESTAMP_PROBLEM_MESSAGES: Record<TimestampProblem, string> = {
+  'not-a-date-time': 'timestamp must be an ISO-8601 date-time that exists, such as 2025-02-01T00:00:00Z or 2025-02-01T01:00:00+01:00 (offsets up to ±15:59)',
+  'in-the-future': 'timestamp is more than 5 minutes in the future',
+}
 
 /**
  * Checks the timestamps of events received at `receivedAt` (epoch ms): each must be a date-time
