@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { configPublisher } from '@experiments/contracts'
 import { createDb, type DB } from '@experiments/db'
 import { freePort } from '@experiments/devstack'
+import { Registry } from '@experiments/http'
 import type { RedisClient } from '@experiments/redis'
 import type { Kysely } from 'kysely'
 import pino from 'pino'
@@ -69,7 +70,7 @@ export const analytics = (db: Kysely<DB>, redis: RedisClient) => {
 /** The analytics BullMQ workers, in process, on `db` and the Redis of `redis`; silent unless `options.log`. */
 export const startAnalyticsWorkers = async (db: Kysely<DB>, redis: RedisClient, options: Partial<WorkerOptions> = {}) => {
   const blocking = blockingConnections(targetOf(redis))
-  const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, ...options })
+  const workers = await startWorkers({ db, redis, bullConnection: blocking.create, concurrency: 4, log: silent, metrics: new Registry(), ...options })
   return {
     conversionShards: workers.conversionShards,
     close: async () => {

@@ -5,6 +5,7 @@ import { connectRedis, type RedisClient } from '@experiments/redis'
 import { Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleValue } from '../../test-support/metrics.js'
 import { aTenant, bearer } from '../../test-support/tokens.js'
 import { connectDb, events, runningExperiment, sendConversions, startGateway } from './system.js'
 
@@ -276,6 +277,18 @@ describe('ingestion backpressure', () => {
   })
 })
 
+describe('the backlog on GET /metrics', () => {
+  it('experiments_conversion_backlog holds the events queued and not stored yet: the sum of the backlog counters', async () => {
+    const backlog = async () => sampleValue((await gateway.inject({ method: 'GET', url: '/metrics' })).body, 'experiments_conversion_backlog')
+    const before = Number((await redis.get(shard.backlogKey)) ?? 0)
+    expect(await backlog()).toBe(before)
+    expect((await sendConversions(gateway, tenant, events(experimentId, ['m1', 'm2', 'm3', 'm4']))).status).toBe(202)
+    expect(await backlog()).toBe(before + 4)
+    await redis.decrby(shard.backlogKey, 4) // as the worker does once the events are stored
+    expect(await backlog()).toBe(before)
+  })
+})
+
 describe('ingestion without Redis', () => {
   it('answers 503, never a false 202, while Redis is down', async () => {
     const dir = new URL(`../../.data/test-redis-down-${process.pid}`, import.meta.url).pathname
@@ -290,6 +303,11 @@ describe('ingestion without Redis', () => {
       expect(during.status).toBe(503)
       expect(during.body.error.code).toBe('SERVICE_UNAVAILABLE')
       expect(during.headers['retry-after']).toBeDefined()
+      // The backlog cannot be read: it has no value, and the rest of the scrape still answers.
+      const scrape = await isolated.inject({ method: 'GET', url: '/metrics' })
+      expect(scrape.statusCode).toBe(200)
+      expect(sampleValue(scrape.body, 'experiments_conversion_backlog')).toBeNaN()
+      expect(sampleValue(scrape.body, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
     } finally {
       // Closing waits for BullMQ's event connection, which cannot reconnect to a stopped Redis.
       await Promise.race([isolated.close().catch(() => {}), new Promise((r) => setTimeout(r, 2000))])

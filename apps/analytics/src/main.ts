@@ -9,6 +9,7 @@ import { sql } from 'kysely'
 import { assignmentStore } from './assignments/assignment-store.js'
 import { createConfigResync } from './assignments/config-resync.js'
 import { createRebuilder } from './assignments/rebuild.js'
+import { drainLagGauge } from './assignments/drain-lag.js'
 import { createAssignmentDrain } from './assignments/stream-drain.js'
 import { buildHealthServer } from './health-server.js'
 import { STATEMENT_TIMEOUT_MS } from './maintenance/processor.js'
@@ -31,6 +32,7 @@ const redis = await connectRedis(redisTarget, { connectionName: 'analytics' })
 
 const health = await buildHealthServer({
   logLevel: env.LOG_LEVEL,
+  metrics: { token: env.METRICS_TOKEN },
   checks: [
     { name: 'postgres', check: () => sql`select 1`.execute(db) },
     { name: 'redis', check: () => redis.ping() },
@@ -50,6 +52,7 @@ const rebuilder = createRebuilder({ redis, store, drain, publisher, log })
 const resyncConfigs = createConfigResync({ redis, store, publisher, log })
 
 drain.start()
+drainLagGauge(health.metrics, redis, log)
 const bullConnections: RedisClient[] = []
 const workers = await startWorkers({
   db,
@@ -58,6 +61,7 @@ const workers = await startWorkers({
   conversionShards: env.CONVERSION_QUEUE_SHARDS,
   retry: { delayMs: env.ANALYTICS_RETRY_DELAY_MS, maxDelayMs: env.ANALYTICS_RETRY_MAX_DELAY_MS },
   log,
+  metrics: health.metrics,
   bullConnection: () => {
     const connection = blockingRedis(redisTarget, 'analytics-bullmq')
     connection.on('error', (err) => log.warn({ err }, 'redis connection of a BullMQ worker failed'))

@@ -1,6 +1,7 @@
 import { DEFAULT_CONVERSION_QUEUE_SHARDS, DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from '@experiments/config'
 import { configPublisher, conversionShards, QUEUE, QUEUE_PREFIX } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
+import type { Registry } from '@experiments/http'
 import type { RedisClient } from '@experiments/redis'
 import { Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
@@ -9,6 +10,7 @@ import { makeConversionProcessor } from './conversions/processor.js'
 import { consumeConversionShards } from './conversions/shard-consumers.js'
 import { reportWaitingBatches } from './conversions/waiting-report.js'
 import { cappedBackoff, logJobFailure } from './job-failures.js'
+import { jobMetrics } from './job-metrics.js'
 import { reconcileBacklog } from './maintenance/backlog-reconcile.js'
 import { MAINTENANCE_JOBS, makeMaintenanceProcessor } from './maintenance/processor.js'
 import { makeComputeProcessor } from './results/processor.js'
@@ -24,6 +26,8 @@ export type WorkerOptions = {
   /** CONVERSION_QUEUE_SHARDS: the shards always consumed (others are found in the shard registry). */
   conversionShards?: number
   log: FastifyBaseLogger
+  /** The registry of the worker's GET /metrics: jobs' durations, events stored, jobs in each queue. */
+  metrics: Registry
   completeEveryMs?: number
   sweepEveryMs?: number
   reconcileEveryMs?: number
@@ -45,6 +49,7 @@ export const startWorkers = async ({
   concurrency,
   conversionShards: shardCount = DEFAULT_CONVERSION_QUEUE_SHARDS,
   log,
+  metrics,
   completeEveryMs = 5000,
   sweepEveryMs = 5000,
   reconcileEveryMs = 10_000,
@@ -60,10 +65,12 @@ export const startWorkers = async ({
   const common = { prefix: QUEUE_PREFIX, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 20 }
   // The conversions jobs' backoff (CONVERSION_JOB_OPTIONS): attempts are unlimited, so the wait is capped.
   const backoff = cappedBackoff(retry)
+  const observed = jobMetrics(metrics, log)
   // Every BullMQ object reports its connection's errors: without a listener BullMQ prints them raw to stderr.
   const listen = (worker: Worker) => {
     worker.on('failed', (job, err) => logJobFailure(log, worker.name, job, err, backoff))
     worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'worker error'))
+    observed.timeJobs(worker)
   }
   const own = conversionShards(shardCount)
   const shards = consumeConversionShards({
@@ -76,7 +83,10 @@ export const startWorkers = async ({
       settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) },
     },
     bullConnection,
-    onWorker: listen,
+    onWorker: (worker) => {
+      listen(worker)
+      observed.countStoredEvents(worker)
+    },
     log,
     ...shardRegistry,
   })
@@ -102,6 +112,10 @@ export const startWorkers = async ({
 
   const maintenance = new Queue(QUEUE.maintenance, { ...common, connection: bullConnection() })
   maintenance.on('error', (err) => log.warn({ err, queue: QUEUE.maintenance }, 'queue error'))
+  // Counted, never added to, here: the gateway adds its jobs.
+  const computeResults = new Queue(QUEUE.computeResults, { prefix: QUEUE_PREFIX, connection: redis })
+  computeResults.on('error', (err) => log.warn({ err, queue: QUEUE.computeResults }, 'queue error'))
+  observed.countQueuedJobs(() => [...shards.shards().map(({ queue }) => queue), computeResults, maintenance])
   // Each tick is a job; keep none once done, so ticks do not pile up in Redis.
   const tickOptions = { removeOnComplete: true, removeOnFail: 100 }
   /** Registers the maintenance ticks; again after Redis lost its data, which takes the schedulers with it. */
@@ -132,7 +146,7 @@ export const startWorkers = async ({
     close: async () => {
       waitingReport.stop()
       await Promise.all([shards.close(), ...workers.map((w) => w.close())])
-      await maintenance.close()
+      await Promise.all([maintenance.close(), computeResults.close()])
     },
   }
 }

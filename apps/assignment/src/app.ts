@@ -1,5 +1,6 @@
-import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
+import { auth, createHttpApp, healthRoutes, type AuthOptions, type MetricsOptions } from '@experiments/http'
 import { replicaAcks, type RedisClient, type ReplicaAckOptions } from '@experiments/redis'
+import { countedAssigner, countedExposures } from './answer-counters.js'
 import { createAssigner } from './assigner.js'
 import { defineAssignScript } from './assign-script.js'
 import { createClientKeyCache } from './client-keys.js'
@@ -21,6 +22,8 @@ export type AssignmentDeps = {
   replicaAcks?: ReplicaAckOptions
   auth: AuthOptions
   logLevel?: string
+  /** GET /metrics: METRICS_TOKEN; bench/metrics-cost.ts turns request timing off. */
+  metrics?: MetricsOptions
 }
 
 /** Request bodies are small: a user id, attributes and at most 100 experiment ids. */
@@ -33,14 +36,16 @@ export const buildApp = async (deps: AssignmentDeps) => {
     version: '1.0.0',
     bodyLimit: BODY_LIMIT_BYTES,
     ...(deps.logLevel ? { logLevel: deps.logLevel } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   })
   await app.register(auth, deps.auth)
   await app.register(healthRoutes, { checks: [{ name: 'redis', check: () => deps.redis.ping() }] })
 
   const cache = await createConfigCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
   const script = defineAssignScript(deps.redis, deps.replicaAcks && replicaAcks(deps.redis, deps.replicaAcks))
-  await app.register(assignmentRoutes, { prefix: '/api', assigner: createAssigner({ cache, script }) })
-  await app.register(exposureRoutes, { prefix: '/api', recorder: createExposureRecorder({ cache, script, redis: deps.redis }) })
+  await app.register(assignmentRoutes, { prefix: '/api', assigner: countedAssigner(createAssigner({ cache, script }), app.metrics) })
+  const recorder = countedExposures(createExposureRecorder({ cache, script, redis: deps.redis }), app.metrics)
+  await app.register(exposureRoutes, { prefix: '/api', recorder })
   const clientKeys = await createClientKeyCache({ redis: deps.redis, subscriber: deps.subscriber, log: app.log })
   await app.register(featureRoutes, { prefix: '/api', clientKeys, payloads: createSdkPayloadCache(cache) })
   return app

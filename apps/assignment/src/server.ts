@@ -17,6 +17,7 @@ const app = await buildApp({
   replicaAcks: { replicas: env.REDIS_MIN_REPLICAS_ACK, timeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS },
   auth: { jwtSecret: env.JWT_SECRET, jwtPublicKey: env.JWT_PUBLIC_KEY },
   logLevel: env.LOG_LEVEL,
+  metrics: { token: env.METRICS_TOKEN },
 })
 app.addHook('onClose', async () => {
   await Promise.all([redis.quit(), subscriber.quit()])

@@ -30,6 +30,7 @@ const app = await buildApp({
   },
   auth: { jwtSecret: env.JWT_SECRET, jwtPublicKey: env.JWT_PUBLIC_KEY },
   logLevel: env.LOG_LEVEL,
+  metrics: { token: env.METRICS_TOKEN },
 })
 app.addHook('onClose', async () => {
   await Promise.all([db.destroy(), redis.quit(), ...blocking.map((c) => c.quit())])

@@ -38,6 +38,12 @@ export const Env = Type.Object({
   REDIS_REPLICA_ACK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
+  /**
+   * When set, every service's GET /metrics (Prometheus) answers only requests bearing it
+   * (`Authorization: Bearer <token>`), others 401; unset, it answers anyone who reaches the port.
+   * At least 16 visible ASCII characters (a header value), e.g. `openssl rand -hex 32`.
+   */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^[\\x21-\\x7e]+$' })),
   GATEWAY_PORT: Port(3000),
   ASSIGNMENT_PORT: Port(3001),
   /** The analytics worker answers /health and /ready here. */

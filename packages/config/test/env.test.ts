@@ -30,6 +30,13 @@ describe('loadEnv', () => {
     expect(problemsOf({ ...base, ANALYTICS_CONCURRENCY: '0' })).toEqual(['ANALYTICS_CONCURRENCY'])
   })
 
+  it('takes a METRICS_TOKEN of at least 16 visible ASCII characters, and none by default', () => {
+    expect(loadEnv(base).METRICS_TOKEN).toBeUndefined()
+    expect(loadEnv({ ...base, METRICS_TOKEN: 'a1b2c3d4e5f6a7b8' }).METRICS_TOKEN).toBe('a1b2c3d4e5f6a7b8')
+    expect(problemsOf({ ...base, METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN'])
+    expect(problemsOf({ ...base, METRICS_TOKEN: 'a token with spaces in it' })).toEqual(['METRICS_TOKEN'])
+  })
+
   it('bounds each Redis command of a request by 1000 ms unless REDIS_COMMAND_TIMEOUT_MS says otherwise (100–60000)', () => {
     expect(loadEnv(base).REDIS_COMMAND_TIMEOUT_MS).toBe(1000)
     expect(loadEnv({ ...base, REDIS_COMMAND_TIMEOUT_MS: '250' }).REDIS_COMMAND_TIMEOUT_MS).toBe(250)

@@ -6,6 +6,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify'
 import { UnsupportedMediaType, ValidationFailed } from '@experiments/contracts'
 import { clientErrorHandler } from './client-error.js'
 import { errorHandler, send } from './error-handler.js'
+import { metricsEndpoint, type MetricsOptions } from './metrics/metrics-endpoint.js'
 import { RequestLinesAtDebug } from './request-log-lines.js'
 import { mayHoldUnstorableText, unstorableTextDetails } from './unstorable-text.js'
 import { AJV_OPTIONS } from './validation.js'
@@ -16,6 +17,8 @@ export type HttpAppOptions = {
   logLevel?: string
   /** Largest accepted request body in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. */
   bodyLimit: number
+  /** GET /metrics: its token (METRICS_TOKEN), whether requests are timed. */
+  metrics?: MetricsOptions
   /** Extra Fastify options, e.g. a test logger stream. */
   fastify?: FastifyServerOptions
 }
@@ -29,7 +32,8 @@ const MAX_PARAM_LENGTH = 512
 /**
  * A Fastify instance with what every service shares: the error envelope, request ids (a sane
  * incoming x-request-id is kept), redacted auth headers in logs, strict validation (unknown fields
- * are rejected, never stripped, and types are never coerced) and OpenAPI 3.1 at /docs.
+ * are rejected, never stripped, and types are never coerced), OpenAPI 3.1 at /docs and Prometheus
+ * metrics at /metrics.
  */
 export const createHttpApp = async (options: HttpAppOptions) => {
   const app = Fastify({
@@ -92,6 +96,8 @@ export const createHttpApp = async (options: HttpAppOptions) => {
     done(details.length ? new ValidationFailed(details.map((d) => d.message).join('; '), details) : undefined)
   })
   await app.register(errorHandler)
+  // After the error handler, whose envelope its 401 takes; before the routes, whose requests it times.
+  await app.register(metricsEndpoint, options.metrics ?? {})
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

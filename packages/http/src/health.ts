@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { withTimeout } from './timeout.js'
 
 /** A dependency the service needs to serve traffic, checked by GET /ready. */
 export type ReadinessCheck = { name: string; check: () => Promise<unknown> }
 
 const CHECK_TIMEOUT_MS = 2000
-
-const withTimeout = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())])
 
 const HealthView = Type.Object({ status: Type.Literal('ok') })
 const ReadyView = Type.Object({

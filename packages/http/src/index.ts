@@ -7,3 +7,7 @@ export { listenUntilSignalled } from './listen.js'
 export { absentBodyAsEmpty, AJV_OPTIONS, CHECKED_PROBLEM, MORE_INVALID_ITEMS } from './validation.js'
 export { isDependencyUnavailable } from './unavailable.js'
 export { bodilessInDocs } from './openapi.js'
+export type { MetricsOptions } from './metrics/metrics-endpoint.js'
+export { scrapedGauge, type GaugeReading, type ScrapedGaugeOptions } from './metrics/scraped-gauge.js'
+// The services define their metrics with these, on their app's registry (app.metrics).
+export { Counter, Histogram, Registry } from 'prom-client'

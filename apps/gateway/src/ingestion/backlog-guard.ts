@@ -11,6 +11,12 @@ export type BacklogLimits = {
 const REFRESH_MS = 250
 const RETRY_AFTER_SECONDS = 5
 
+/** Conversion events accepted into `shards` and not stored yet: the sum of their backlog counters (one GET each, in its shard's slot). */
+export const backlogEvents = async (redis: RedisClient, shards: ConversionShard[]) => {
+  const counters = await Promise.all(shards.map((shard) => redis.get(shard.backlogKey)))
+  return counters.reduce((sum, n) => sum + Number(n ?? 0), 0)
+}
+
 /**
  * Refuses new conversion batches while the backlog of `shards` (the sum of their counters) is over
  * its limits. The backlog is read at most every 250 ms per gateway, not on every request: each
@@ -22,12 +28,12 @@ export const backlogGuard = (redis: RedisClient, shards: ConversionShard[], limi
   let last = { events: 0, memory: 0 }
 
   const read = async () => {
-    const [counters, infos] = await Promise.all([
-      Promise.all(shards.map((shard) => redis.get(shard.backlogKey))),
+    const [events, infos] = await Promise.all([
+      backlogEvents(redis, shards),
       limits.maxRedisMemoryBytes > 0 ? Promise.all(nodeConnections(redis).map((node) => node.info('memory'))) : [],
     ])
     const memory = Math.max(0, ...infos.map((info) => Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)))
-    return { events: counters.reduce((sum, n) => sum + Number(n ?? 0), 0), memory }
+    return { events, memory }
   }
 
   return {

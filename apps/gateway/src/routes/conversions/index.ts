@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { AcceptedView, ConversionBatchBody, errorResponses, ExperimentConversionBatchBody, IdParams } from '@experiments/schemas'
 import { batchValidator } from '../../ingestion/batch-validator.js'
+import type { ConversionEventCounter } from '../../ingestion/ingestion-metrics.js'
 import type { ConversionIntake } from '../../ingestion/intake.js'
 import { withProblemsBeyondSchema } from '../../ingestion/refused-batch.js'
 import { quickAcceptsConversionBatch } from '../../ingestion/quick-accept.js'
@@ -13,8 +14,13 @@ const conversionBatchValidator = batchValidator({ itemsKey: 'events', quickAccep
 const experimentBatchValidator = batchValidator({ itemsKey: 'events', quickAccept: (body) => quickAcceptsConversionBatch(body, false) })
 
 /** Conversion ingestion (scope events:write): validate, enqueue one job per batch, answer 202. */
-export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionIntake }> = async (app, { intake }) => {
+export const conversionRoutes: FastifyPluginAsyncTypebox<{ intake: ConversionIntake; counter: ConversionEventCounter }> = async (app, { intake, counter }) => {
   const send = app.requireScope('events:write')
+  // Once answered, so that batches the error handler refused count too.
+  app.addHook('onResponse', (request, reply, done) => {
+    counter.count(request.body, reply.statusCode)
+    done()
+  })
   /**
    * The routes take their validation errors (attachValidation) to add what only the intake sees to
    * a refused batch's problems: one 400 lists all of them.
