@@ -70,8 +70,9 @@ describe('scopes', () => {
     ['DELETE', '/api/audiences/{aud}', undefined, 'experiments:write'],
   ]
   // experiments:write does not imply experiments:read: a deploy pipeline may manage experiments
-  // without reading them back, and each scope grants exactly the routes listed with it.
-  const cases = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write', ''].flatMap((scope) =>
+  // without reading them back, and each scope grants exactly the routes listed with it (admin, the
+  // operators' queue dashboard, grants none of them).
+  const cases = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write', 'admin', ''].flatMap((scope) =>
     routes.map(([method, path, body, needs]) => ({ scope, method, path, body, outcome: needs === scope ? 'allowed' : '403' })),
   )
 

@@ -14,8 +14,14 @@ export const signToken = (secret: string, { tenantId, scope, sub, ttlSeconds }: 
 }
 
 /** The scopes the services check (the same list as SCOPES in @experiments/http, which a test pins). */
-export const KNOWN_SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write'] as const
+export const KNOWN_SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write', 'admin'] as const
 export const ALL_SCOPES = KNOWN_SCOPES.join(' ')
+/**
+ * What `npm run token` grants unless --scope says otherwise: every scope but `admin`. A token is
+ * minted for one tenant and often handed on (a deploy pipeline, a server-side SDK callback); admin
+ * shows every tenant's queued jobs, so it is granted only when asked for by name.
+ */
+export const DEFAULT_SCOPES = KNOWN_SCOPES.filter((scope) => scope !== 'admin').join(' ')
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 

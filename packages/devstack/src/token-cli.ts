@@ -2,7 +2,7 @@
 // `npm run -s token -- --tenant acme --scope "experiments:read experiments:write" --ttl 1h`
 import { parseArgs } from 'node:util'
 import { readDevSecret } from './dev-secret.js'
-import { ALL_SCOPES, KNOWN_SCOPES, parseTtl, signToken } from './sign-token.js'
+import { ALL_SCOPES, DEFAULT_SCOPES, KNOWN_SCOPES, parseTtl, signToken } from './sign-token.js'
 
 const usage = 'usage: npm run -s token -- --tenant <id> [--scope "<scopes>"] [--ttl 1h] [--sub <subject>]'
 
@@ -13,7 +13,7 @@ const parseOptions = () =>
   parseArgs({
     options: {
       tenant: { type: 'string' },
-      scope: { type: 'string', default: ALL_SCOPES },
+      scope: { type: 'string', default: DEFAULT_SCOPES },
       ttl: { type: 'string', default: '1h' },
       sub: { type: 'string' },
     },

@@ -8,7 +8,11 @@ import { Forbidden, Unauthorized } from '@experiments/contracts'
 import { isStorableText } from './unstorable-text.js'
 import { verifiedTokens } from './verified-tokens.js'
 
-export const SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write'] as const
+/**
+ * Every scope a token may grant. All but `admin` act within the token's tenant; `admin` opens the
+ * operators' queue dashboard (/admin/queues), which shows every tenant's jobs.
+ */
+export const SCOPES = ['experiments:read', 'experiments:write', 'assignments:write', 'events:write', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 /** Who is calling: the verified token, reduced to what handlers need. */
