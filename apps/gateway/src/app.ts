@@ -1,9 +1,11 @@
 import { DEFAULT_CONVERSION_QUEUE_SHARDS } from '@experiments/config'
 import { configPublisher, conversionShards } from '@experiments/contracts'
 import type { DB } from '@experiments/db'
-import { auth, createHttpApp, healthRoutes, type AuthOptions } from '@experiments/http'
+import { auth, createHttpApp, healthRoutes, type AuthOptions, type MetricsOptions } from '@experiments/http'
 import { replicaAcks, type RedisClient, type ReplicaAckOptions } from '@experiments/redis'
 import { sql, type Kysely } from 'kysely'
+import { QUEUE_BOARD_PATH, queueBoard } from './admin/queue-board.js'
+import { serveConsole } from './console/serve.js'
 import { audienceService } from './domain/audience-service.js'
 import { computeRequester } from './domain/compute-requester.js'
 import { experimentService } from './domain/experiment-service.js'
@@ -14,6 +16,7 @@ import { clientKeyRegistry } from './domain/sdk-connection-keys.js'
 import { sdkConnectionService } from './domain/sdk-connection-service.js'
 import { backlogGuard, type BacklogLimits } from './ingestion/backlog-guard.js'
 import { experimentOwnership } from './ingestion/experiment-ownership.js'
+import { conversionBacklogGauge, conversionEventCounter } from './ingestion/ingestion-metrics.js'
 import { conversionIntake } from './ingestion/intake.js'
 import { announceShards } from './ingestion/shard-announcer.js'
 import { audienceRoutes } from './routes/audiences/index.js'
@@ -38,6 +41,8 @@ export type GatewayDeps = {
   auth: AuthOptions
   limits?: Partial<BacklogLimits> & { computeTimeoutMs?: number }
   logLevel?: string
+  /** GET /metrics: METRICS_TOKEN. */
+  metrics?: MetricsOptions
 }
 
 /** Largest request body: a full batch of 1000 conversion events fits. */
@@ -50,6 +55,7 @@ export const buildApp = async (deps: GatewayDeps) => {
     version: '1.0.0',
     bodyLimit: BODY_LIMIT_BYTES,
     ...(deps.logLevel ? { logLevel: deps.logLevel } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   })
   await app.register(auth, deps.auth)
 
@@ -70,6 +76,7 @@ export const buildApp = async (deps: GatewayDeps) => {
   const shards = conversionShards(deps.conversionShards ?? DEFAULT_CONVERSION_QUEUE_SHARDS)
   const queues = openQueues({ redis: deps.redis, blockingRedis: deps.blockingRedis, shards, log: app.log })
   const stopAnnouncing = announceShards(deps.redis, shards, app.log)
+  conversionBacklogGauge(app.metrics, deps.redis, shards, app.log)
   app.addHook('onClose', async () => {
     stopAnnouncing()
     await queues.close()
@@ -98,6 +105,12 @@ export const buildApp = async (deps: GatewayDeps) => {
     prefix: '/api/sdk-connections',
     sdkConnections: sdkConnectionService({ db: deps.db, keys: clientKeyRegistry(deps.redis, acks) }),
   })
-  await app.register(conversionRoutes, { prefix: '/api', intake })
+  await app.register(conversionRoutes, { prefix: '/api', intake, counter: conversionEventCounter(app.metrics) })
+  await app.register(queueBoard, {
+    prefix: QUEUE_BOARD_PATH,
+    redis: deps.redis,
+    queues: [...queues.conversions.map(({ queue }) => queue), queues.computeResults],
+  })
+  serveConsole(app)
   return app
 }

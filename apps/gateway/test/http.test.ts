@@ -195,7 +195,7 @@ describe('GET /health and GET /ready', () => {
 })
 
 describe('OpenAPI', () => {
-  /** METHOD /path pairs from printRoutes' tree, in OpenAPI's path syntax, without HEAD and /docs. */
+  /** METHOD /path pairs from printRoutes' tree, in OpenAPI's path syntax, without HEAD and the routes hidden from the docs (/docs, /admin/queues, /metrics). */
   const registeredOperations = (app: App) => {
     const operations = new Set<string>()
     const stack: string[] = []
@@ -209,7 +209,7 @@ describe('OpenAPI', () => {
         .replace(/:(\w+)/g, '{$1}')
         .replace(/(.)\/$/, '$1')
       for (const method of match[3]?.split(', ') ?? []) {
-        if (method !== 'HEAD' && !path.startsWith('/docs')) operations.add(`${method} ${path}`)
+        if (method !== 'HEAD' && !path.startsWith('/docs') && !path.startsWith('/admin/queues') && path !== '/metrics') operations.add(`${method} ${path}`)
       }
     }
     return [...operations].sort()

@@ -169,9 +169,13 @@ const main = async () => {
   if (stopping) return
   log(`ready: gateway ${base(config.GATEWAY_PORT)}, assignment ${base(config.ASSIGNMENT_PORT)}, analytics ${base(config.ANALYTICS_PORT)}`)
   log(`API docs: ${base(config.GATEWAY_PORT)}/docs`)
+  log(`console: ${base(config.GATEWAY_PORT)}/`)
   if (devToken) {
     log(`no JWT_SECRET was set, so a dev secret is kept in ${shown(`${DATA_DIR}dev-jwt-secret`)}. A token for tenant "dev" with every scope (7 days):`)
     console.log(`\nexport TOKEN=${devToken}\ncurl -s -H "Authorization: Bearer $TOKEN" ${base(config.GATEWAY_PORT)}/api/experiments\n`)
+    // The token rides in the fragment, which browsers never send; the console drops it from the address bar.
+    log(`sign in to the console: ${base(config.GATEWAY_PORT)}/#token=${devToken}`)
+    log(`queue dashboard (scope admin): ${base(config.GATEWAY_PORT)}/admin/queues?token=${devToken}`)
   }
 }
 

@@ -12,6 +12,9 @@ describe('npm start', () => {
       const list = await fetch(`http://127.0.0.1:${stack.ports.gateway}/api/experiments`, { headers: { authorization: `Bearer ${stack.token}` } })
       expect(list.status).toBe(200)
       expect(await list.json()).toMatchObject({ meta: { page: 1, limit: 20 } })
+      // The printed token also opens the queue dashboard: it has the scope admin.
+      const board = await fetch(`http://127.0.0.1:${stack.ports.gateway}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${stack.token}` } })
+      expect(board.status).toBe(200)
       expect(stack.output.join('\n')).toContain('embedded PostgreSQL')
       expect(stack.output.join('\n')).toContain('private redis-server')
       stack.launched.kill('SIGTERM')
